@@ -1,0 +1,32 @@
+# The two commands of the README: `make plan` (offline plan of a stack, judged by the policy pack)
+# and `make test`. Both create .venv from the requirements files on first use; installing writes to
+# stderr only, so `make -s plan FORMAT=json` prints nothing but JSON on stdout.
+PYTHON ?= python3
+VENV   := .venv
+VPY    := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+
+FORMAT        ?= text
+STACK         ?= dev
+PROGRAM       ?= .
+POLICY_CONFIG ?=
+
+.PHONY: plan test venv clean
+
+$(STAMP): requirements.txt requirements-dev.txt policies/requirements.txt
+	@test -x $(VPY) || $(PYTHON) -m venv $(VENV) >&2
+	@echo "installing the project's dependencies into $(VENV) (first run only) ..." >&2
+	@$(VPY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt >&2
+	@touch $@
+
+venv: $(STAMP)
+
+plan: $(STAMP)
+	@$(VPY) -W ignore::DeprecationWarning -m preflight --program "$(PROGRAM)" --stack "$(STACK)" \
+		--format "$(FORMAT)" $(if $(POLICY_CONFIG),--policy-config "$(POLICY_CONFIG)")
+
+test: $(STAMP)
+	@$(VPY) -m pytest -q tests
+
+clean:
+	rm -rf $(VENV) .pytest_cache

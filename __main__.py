@@ -1,0 +1,11 @@
+"""The audit baseline program: stack settings -> AuditBaseline -> stack outputs."""
+import pulumi
+
+from components.baseline import AuditBaseline
+from components.settings import Settings
+
+settings = Settings.from_config()  # every config mistake is reported here, before any resource
+baseline = AuditBaseline("audit", settings)
+for key, value in baseline.outputs.items():
+    if value is not None:
+        pulumi.export(key, value)

@@ -1,0 +1,89 @@
+"""AuditBaseline: the whole audit setup, composed from validated settings."""
+from __future__ import annotations
+
+from typing import Optional
+
+import pulumi
+import pulumi_aws as aws
+
+from . import trail as trail_mod
+from .audit_key import AuditKey, AuditKeyArgs
+from .guardrails import AccountGuardrails
+from .log_bucket import LogBucket, LogBucketArgs
+from .policy_docs import allow, service
+from .scope import Scope
+from .settings import Settings
+from .trail import AuditTrail, AuditTrailArgs
+
+
+def access_log_statements(source_bucket_arn, account_id):
+    """Server access logs are written by the S3 logging service for this one source bucket."""
+    def statements(target_arn):
+        return [allow("S3ServerAccessLogsPolicy", service("logging.s3.amazonaws.com"), "s3:PutObject",
+                      pulumi.Output.concat(target_arn, "/*"),
+                      {"ArnLike": {"aws:SourceArn": source_bucket_arn},
+                       "StringEquals": {"aws:SourceAccount": account_id}})]
+    return statements
+
+
+class AuditBaseline(pulumi.ComponentResource):
+    """CloudTrail with its hardened bucket and key, access logging and account guardrails."""
+
+    def __init__(self, name: str, settings: Settings, opts: Optional[pulumi.ResourceOptions] = None):
+        super().__init__("audit-baseline:index:AuditBaseline", name, None, opts)
+        s = settings
+        scope = Scope.current(s.region, pulumi.InvokeOptions(parent=self))
+        trail_arn = trail_mod.trail_arn(scope, s.trail_name)
+        tags = {"audit-baseline": "true", **s.tags}
+        kept = dict(protect=s.protect_audit_data, retain_on_delete=s.retain_on_delete, tags=tags)
+        child = pulumi.ResourceOptions(parent=self)
+
+        self.key = AuditKey(f"{name}-key", AuditKeyArgs(
+            account_id=scope.account_id, partition=scope.partition, alias=f"alias/{s.trail_name}",
+            statements=trail_mod.key_statements(
+                scope, trail=trail_arn, readers=s.log_readers, cloud_watch_logs=s.cloud_watch_logs,
+                trail_name=s.trail_name, notifications=s.delivery_notifications),
+            **kept), opts=child)
+
+        self.log_bucket = LogBucket(f"{name}-logs", LogBucketArgs(
+            kms_key_arn=self.key.arn if s.bucket_encryption == "SSE-KMS" else None,
+            glacier_after_days=s.glacier_after_days, expire_after_days=s.expire_after_days,
+            object_lock_mode=s.object_lock_mode if s.object_lock else None, object_lock_days=s.object_lock_days,
+            policy_statements=[lambda arn: trail_mod.bucket_statements(
+                arn, trail=trail_arn, account_id=scope.account_id, prefix=s.log_prefix,
+                organization_id=s.organization_id if s.organization_trail else None)],
+            **kept), opts=child)
+
+        self.access_log_bucket = None
+        if s.access_logging:
+            # SSE-S3 and no Object Lock: the logging service cannot write through either.
+            self.access_log_bucket = LogBucket(f"{name}-access-logs", LogBucketArgs(
+                kms_key_arn=None, glacier_after_days=s.glacier_after_days, expire_after_days=s.expire_after_days,
+                policy_statements=[access_log_statements(self.log_bucket.arn, scope.account_id)], **kept),
+                opts=child)
+            self.access_logging = aws.s3.BucketLogging(
+                f"{name}-logs-access-logging", bucket=self.log_bucket.bucket.id,
+                target_bucket=self.access_log_bucket.bucket.id, target_prefix="s3-access/",
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[self.access_log_bucket.policy]))
+
+        self.trail = AuditTrail(f"{name}-trail", AuditTrailArgs(
+            scope=scope, name=s.trail_name, bucket_name=self.log_bucket.bucket_name, kms_key_arn=self.key.arn,
+            depends_on=[self.log_bucket.policy, self.key], log_prefix=s.log_prefix,
+            organization_trail=s.organization_trail, data_event_buckets=s.data_event_buckets,
+            data_events_lambda=s.data_events_lambda, insights=s.insights, cloud_watch_logs=s.cloud_watch_logs,
+            log_retention_days=s.log_retention_days, delivery_notifications=s.delivery_notifications,
+            protect=s.protect_audit_data, retain_on_delete=s.retain_on_delete, tags=tags), opts=child)
+
+        self.guardrails = AccountGuardrails(
+            f"{name}-guardrails", account_id=scope.account_id, block_public_access=s.account_public_access_block,
+            ebs_encryption_by_default=s.ebs_encryption_by_default, opts=child)
+
+        self.outputs = {
+            "trailArn": self.trail.arn,
+            "logBucketName": self.log_bucket.bucket_name,
+            "accessLogBucketName": self.access_log_bucket.bucket_name if self.access_log_bucket else None,
+            "keyArn": self.key.arn,
+            "logGroupName": self.trail.log_group.name if self.trail.log_group else None,
+            "deliveryTopicArn": self.trail.topic.arn if self.trail.topic else None,
+        }
+        self.register_outputs(self.outputs)

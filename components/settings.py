@@ -1,0 +1,337 @@
+"""Typed, validated stack settings for the audit baseline.
+
+Every setting is declared once in ``FIELDS`` (name, type, default, what is allowed, doc); the
+loader, the error messages and the README's settings table all read that one list. Reading the
+settings never registers a resource: every mistake in the stack's config is collected and
+reported as one ``SettingsError`` before the program declares anything.
+"""
+from __future__ import annotations
+
+import difflib
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any, Callable, Mapping, Optional, Sequence
+
+import pulumi
+
+from pulumi_aws._enums import Region  # the provider's own list of regions; no resources imported
+
+NAMESPACE = "audit-baseline"
+
+REGIONS: tuple[str, ...] = tuple(sorted(r.value for r in Region))
+
+# CloudWatch Logs accepts only these retention periods (days); 0 would mean "never expire".
+LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096,
+                      1827, 2192, 2557, 2922, 3288, 3653)
+INSIGHT_TYPES = ("ApiCallRateInsight", "ApiErrorRateInsight")
+BUCKET_ENCRYPTION = ("SSE-KMS", "SSE-S3")
+OBJECT_LOCK_MODES = ("none", "GOVERNANCE", "COMPLIANCE")
+
+_ORG_ID = re.compile(r"^o-[a-z0-9]{10,32}$")
+_TRAIL_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{1,126}[A-Za-z0-9]$")
+_BUCKET_NAME = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
+_IAM_ARN = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:(root|(role|user)/[\w+=,.@/-]+)$")
+_TAG_KEY = re.compile(r"^[\w\s.:/=+\-@]{1,128}$")
+_PREFIX = re.compile(r"^[A-Za-z0-9!_.*'()-]+(/[A-Za-z0-9!_.*'()-]+)*$")
+
+
+class SettingsError(pulumi.RunError):
+    """Bad stack configuration. A ``RunError`` so that Pulumi prints the message without a traceback."""
+
+    def __init__(self, problems: Sequence[str]):
+        self.problems = list(problems)
+        lines = "\n".join(f"  - {p}" for p in self.problems)
+        super().__init__(f"invalid stack configuration ({len(self.problems)} problem"
+                         f"{'s' if len(self.problems) != 1 else ''}):\n{lines}")
+
+
+class _Invalid(Exception):
+    """One setting's value is wrong: ``allowed`` says what would be right."""
+
+    def __init__(self, allowed: str):
+        super().__init__(allowed)
+        self.allowed = allowed
+
+
+# ---- value parsers: raw config value (str or JSON-decoded) -> typed value, or _Invalid ----
+
+def _bool(raw: Any) -> bool:
+    if isinstance(raw, bool):
+        return raw
+    if isinstance(raw, str) and raw.lower() in ("true", "false"):
+        return raw.lower() == "true"
+    raise _Invalid("true or false")
+
+
+def _int_between(low: int, high: int) -> Callable[[Any], int]:
+    def parse(raw: Any) -> int:
+        value = None
+        if isinstance(raw, int) and not isinstance(raw, bool):
+            value = raw
+        elif isinstance(raw, str) and re.fullmatch(r"-?\d+", raw.strip()):
+            value = int(raw)
+        if value is None or not low <= value <= high:
+            raise _Invalid(f"a whole number from {low} to {high}")
+        return value
+    return parse
+
+
+def _one_of(choices: Sequence[Any]) -> Callable[[Any], Any]:
+    def parse(raw: Any) -> Any:
+        for choice in choices:
+            if str(raw) == str(choice):
+                return choice
+        raise _Invalid("one of " + ", ".join(str(c) for c in choices))
+    return parse
+
+
+def _matching(pattern: re.Pattern[str], allowed: str) -> Callable[[Any], str]:
+    def parse(raw: Any) -> str:
+        if not isinstance(raw, str) or not pattern.match(raw):
+            raise _Invalid(allowed)
+        return raw
+    return parse
+
+
+def _list_of(item: Callable[[Any], Any], allowed: str) -> Callable[[Any], tuple]:
+    def parse(raw: Any) -> tuple:
+        value = _json(raw)
+        if not isinstance(value, list):
+            raise _Invalid(f"a list of {allowed}")
+        out = []
+        for element in value:
+            try:
+                out.append(item(element))
+            except _Invalid:
+                raise _Invalid(f"a list of {allowed} ({json.dumps(element)} is not)") from None
+        if len(set(out)) != len(out):
+            raise _Invalid(f"a list of distinct {allowed}")
+        return tuple(out)
+    return parse
+
+
+def _tags(raw: Any) -> dict:
+    value = _json(raw)
+    if not isinstance(value, dict) or not all(
+            isinstance(k, str) and _TAG_KEY.match(k) and not k.lower().startswith("aws:")
+            and isinstance(v, str) and len(v) <= 256 for k, v in value.items()):
+        raise _Invalid("a map of tag keys (1-128 characters, not starting with aws:) to string values "
+                       "(at most 256 characters)")
+    return dict(value)
+
+
+def _json(raw: Any) -> Any:
+    """Structured config values reach the program as JSON text."""
+    if isinstance(raw, str):
+        try:
+            return json.loads(raw)
+        except ValueError:
+            return raw
+    return raw
+
+
+def _data_event_bucket(raw: Any) -> str:
+    if raw == "*" or (isinstance(raw, str) and _BUCKET_NAME.match(raw)):
+        return raw
+    raise _Invalid("S3 bucket names, or \"*\" for every bucket")
+
+
+@dataclass(frozen=True)
+class Field:
+    """One stack setting: its config key, attribute name, default, parser and documentation."""
+
+    key: str
+    attr: str
+    default: Any
+    parse: Callable[[Any], Any]
+    doc: str
+    allowed: str = ""
+
+
+FIELDS: tuple[Field, ...] = (
+    Field("trailName", "trail_name", "audit-trail",
+          _matching(_TRAIL_NAME, "3-128 letters, digits, '.', '_' or '-', starting and ending with a letter or digit"),
+          "Name of the CloudTrail trail (its ARN is built from it).", "3-128 of [A-Za-z0-9._-]"),
+    Field("logPrefix", "log_prefix", "",
+          lambda raw: "" if raw == "" else _matching(_PREFIX, "an S3 key prefix without leading or trailing '/'")(raw),
+          "S3 key prefix for the trail's logs (empty: `AWSLogs/` at the bucket's root).", "S3 key prefix"),
+    Field("organizationTrail", "organization_trail", False, _bool,
+          "Log every account of the AWS Organization (deploy from the management or delegated admin account).",
+          "true/false"),
+    Field("organizationId", "organization_id", None,
+          _matching(_ORG_ID, "an AWS Organizations id such as o-a1b2c3d4e5"),
+          "The organization's id (`o-...`); required with `organizationTrail`.", "o-[a-z0-9]{10,32}"),
+    Field("bucketEncryption", "bucket_encryption", "SSE-KMS", _one_of(BUCKET_ENCRYPTION),
+          "Default encryption of the log bucket: the audit key (SSE-KMS) or S3-managed keys (SSE-S3).",
+          "SSE-KMS, SSE-S3"),
+    Field("glacierAfterDays", "glacier_after_days", 90, _int_between(0, 36500),
+          "Move logs to S3 Glacier Flexible Retrieval after this many days (0: never).", "0-36500"),
+    Field("expireAfterDays", "expire_after_days", 2557, _int_between(0, 36500),
+          "Delete logs after this many days (0: never). CIS asks for at least 365.", "0-36500"),
+    Field("objectLockMode", "object_lock_mode", "none", _one_of(OBJECT_LOCK_MODES),
+          "S3 Object Lock on the log bucket (write-once logs). AWS Config then gets a bucket of its own.",
+          "none, GOVERNANCE, COMPLIANCE"),
+    Field("objectLockDays", "object_lock_days", 365, _int_between(1, 36500),
+          "Default retention of locked log objects, in days.", "1-36500"),
+    Field("protectAuditData", "protect_audit_data", True, _bool,
+          "Mark log buckets, the audit key and the log group `protect` so `pulumi destroy` refuses to delete them.",
+          "true/false"),
+    Field("retainOnDelete", "retain_on_delete", True, _bool,
+          "Keep log buckets, the audit key and the log group in AWS when they leave the program.", "true/false"),
+    Field("accessLogging", "access_logging", True, _bool,
+          "Server access logging of the log bucket into a separate access-log bucket (CIS AWS Foundations v5.0.0 3.4).",
+          "true/false"),
+    Field("dataEventBuckets", "data_event_buckets", (), _list_of(_data_event_bucket, "S3 bucket names or \"*\""),
+          "S3 object-level data events for these buckets (`[\"*\"]`: every bucket; costly).", "list"),
+    Field("dataEventsLambda", "data_events_lambda", False, _bool,
+          "Lambda invocation data events for every function.", "true/false"),
+    Field("insights", "insights", (), _list_of(_one_of(INSIGHT_TYPES), "Insights types"),
+          "CloudTrail Insights types to enable.", "ApiCallRateInsight, ApiErrorRateInsight"),
+    Field("cloudWatchLogs", "cloud_watch_logs", False, _bool,
+          "Also deliver the trail to an encrypted CloudWatch Logs group (needed for CIS alarms).", "true/false"),
+    Field("logRetentionDays", "log_retention_days", 365, _one_of(LOG_RETENTION_DAYS),
+          "Retention of the CloudWatch Logs group, in days.", "a CloudWatch Logs retention value"),
+    Field("deliveryNotifications", "delivery_notifications", False, _bool,
+          "An encrypted SNS topic notified of every log file delivery.", "true/false"),
+    Field("logReaders", "log_readers", (),
+          _list_of(_matching(_IAM_ARN, "IAM ARNs"), "IAM role, user or account-root ARNs"),
+          "Principals allowed to decrypt the logs (empty: any principal of the account that IAM allows).",
+          "list of IAM ARNs"),
+    Field("accountPublicAccessBlock", "account_public_access_block", True, _bool,
+          "Block public access to S3 for the whole account (CIS AWS Foundations v5.0.0 2.1.4).", "true/false"),
+    Field("ebsEncryptionByDefault", "ebs_encryption_by_default", True, _bool,
+          "Encrypt new EBS volumes by default in the region (CIS AWS Foundations v5.0.0 5.1.1).", "true/false"),
+    Field("tags", "tags", {}, _tags, "Tags added to every taggable resource.", "map"),
+)
+
+FIELDS_BY_KEY = {f.key: f for f in FIELDS}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The validated settings of one stack. Build with ``Settings.from_config`` or ``Settings.from_mapping``."""
+
+    region: str
+    trail_name: str = "audit-trail"
+    log_prefix: str = ""
+    organization_trail: bool = False
+    organization_id: Optional[str] = None
+    bucket_encryption: str = "SSE-KMS"
+    glacier_after_days: int = 90
+    expire_after_days: int = 2557
+    object_lock_mode: str = "none"
+    object_lock_days: int = 365
+    protect_audit_data: bool = True
+    retain_on_delete: bool = True
+    access_logging: bool = True
+    data_event_buckets: tuple = ()
+    data_events_lambda: bool = False
+    insights: tuple = ()
+    cloud_watch_logs: bool = False
+    log_retention_days: int = 365
+    delivery_notifications: bool = False
+    log_readers: tuple = ()
+    account_public_access_block: bool = True
+    ebs_encryption_by_default: bool = True
+    tags: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def object_lock(self) -> bool:
+        return self.object_lock_mode != "none"
+
+    @property
+    def data_events(self) -> bool:
+        return bool(self.data_event_buckets) or self.data_events_lambda
+
+    @classmethod
+    def from_mapping(cls, values: Mapping[str, Any], region: Optional[str]) -> "Settings":
+        """Validate raw config values (keys without namespace) and the AWS region; raise one SettingsError."""
+        problems: list[str] = []
+        parsed: dict[str, Any] = {}
+        for key, raw in values.items():
+            spec = FIELDS_BY_KEY.get(key)
+            if spec is None:
+                close = difflib.get_close_matches(key, FIELDS_BY_KEY, n=1, cutoff=0.6)
+                hint = f"; did you mean '{NAMESPACE}:{close[0]}'?" if close else \
+                    f"; known keys: {', '.join(sorted(FIELDS_BY_KEY))}"
+                problems.append(f"{NAMESPACE}:{key}: unknown setting{hint}")
+                continue
+            try:
+                parsed[spec.attr] = spec.parse(raw)
+            except _Invalid as bad:
+                problems.append(f"{NAMESPACE}:{key}: {_show(raw)} is not valid; expected {bad.allowed}")
+
+        if region is None:
+            problems.append("aws:region: not set; set it with `pulumi config set aws:region us-east-1`")
+        elif region not in REGIONS:
+            close = difflib.get_close_matches(region, REGIONS, n=1)
+            hint = f" (did you mean {close[0]}?)" if close else ""
+            problems.append(f"aws:region: {_show(region)} is not an AWS region{hint}; expected one of "
+                            + ", ".join(REGIONS))
+
+        problems.extend(_conflicts(parsed))
+        if problems:
+            raise SettingsError(problems)
+        return cls(region=region or "", **parsed)
+
+    @classmethod
+    def from_config(cls) -> "Settings":
+        """Read the stack's config (namespace ``audit-baseline`` and ``aws:region``)."""
+        return cls.from_mapping(project_config_values(), pulumi.Config("aws").get("region"))
+
+
+def _show(raw: Any) -> str:
+    return json.dumps(raw) if not isinstance(raw, str) else f"'{raw}'"
+
+
+def _conflicts(p: Mapping[str, Any]) -> list[str]:
+    """Problems that involve more than one setting."""
+    out = []
+    org_trail, org_id = p.get("organization_trail", False), p.get("organization_id")
+    if org_trail and not org_id:
+        out.append(f"{NAMESPACE}:organizationId: required when {NAMESPACE}:organizationTrail is true; "
+                   "expected an AWS Organizations id such as o-a1b2c3d4e5")
+    if org_id and not org_trail:
+        out.append(f"{NAMESPACE}:organizationId: set to '{org_id}' but {NAMESPACE}:organizationTrail is false; "
+                   "set organizationTrail to true or remove organizationId")
+    glacier, expire = p.get("glacier_after_days", 90), p.get("expire_after_days", 2557)
+    if expire and glacier and expire <= glacier:
+        out.append(f"{NAMESPACE}:expireAfterDays: {expire} must be greater than "
+                   f"{NAMESPACE}:glacierAfterDays ({glacier}), or 0 to keep logs forever")
+    if expire and expire < 365:
+        out.append(f"{NAMESPACE}:expireAfterDays: {expire} deletes audit logs before a year; "
+                   "expected 0 (never) or at least 365 (CIS AWS Foundations keeps a year of logs)")
+    if p.get("object_lock_mode", "none") != "none" and expire and expire < p.get("object_lock_days", 365):
+        out.append(f"{NAMESPACE}:objectLockDays: {p.get('object_lock_days', 365)} is longer than "
+                   f"{NAMESPACE}:expireAfterDays ({expire}); locked objects cannot expire before their retention ends")
+    if "object_lock_days" in p and p.get("object_lock_mode", "none") == "none":
+        out.append(f"{NAMESPACE}:objectLockDays: set but {NAMESPACE}:objectLockMode is 'none'; "
+                   "expected objectLockMode GOVERNANCE or COMPLIANCE")
+    buckets = p.get("data_event_buckets", ())
+    if "*" in buckets and len(buckets) > 1:
+        out.append(f"{NAMESPACE}:dataEventBuckets: \"*\" already covers every bucket; expected [\"*\"] alone "
+                   "or a list of bucket names")
+    if "log_retention_days" in p and not p.get("cloud_watch_logs", False):
+        out.append(f"{NAMESPACE}:logRetentionDays: set but {NAMESPACE}:cloudWatchLogs is false; "
+                   "expected cloudWatchLogs: true")
+    return out
+
+
+def project_config_values() -> dict[str, Any]:
+    """Every ``audit-baseline:*`` key of the stack's config, namespace stripped.
+
+    The SDK offers no listing of keys, so read both places the language host puts config.
+    """
+    from pulumi.runtime import config as runtime_config
+
+    merged = dict(runtime_config.get_config_env())
+    merged.update(runtime_config.CONFIG.get())
+    prefix = NAMESPACE + ":"
+    out = {}
+    for key, value in merged.items():
+        if key.startswith(prefix):
+            name = key[len(prefix):]
+            # The CLI also accepts the older "audit-baseline:config:key" form.
+            out[name.removeprefix("config:")] = value
+    return out

@@ -1,0 +1,45 @@
+"""`python -m preflight`: the offline plan (`make plan`). Exit 0 clean or advisory only, 1 mandatory
+violations, 2 configuration or usage errors."""
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import sys
+import warnings
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="preflight", description=__doc__)
+    parser.add_argument("--program", default=str(ROOT), help="Pulumi Python project directory (default: this one)")
+    parser.add_argument("--stack", default="dev", help="stack name; reads Pulumi.<stack>.yaml (default: dev)")
+    parser.add_argument("--format", choices=("text", "json"), default="text")
+    parser.add_argument("--policy-config", default=None, help="JSON file as for --policy-pack-config")
+    parser.add_argument("--pack", default=str(ROOT / "policies"), help="policy pack directory")
+    parser.add_argument("--account", default="123456789012", help="account id the mocks answer with")
+    args = parser.parse_args(argv)
+
+    from .plan import plan  # heavy imports after argument parsing
+    from .runner import UsageError
+
+    try:
+        document = plan(Path(args.program).resolve(), args.stack, Path(args.pack), args.policy_config, args.account)
+    except UsageError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    if document is None:
+        return 2
+    if args.format == "json":
+        print(json.dumps(document, indent=2))
+    else:
+        from .report import to_text
+        sys.stdout.write(to_text(document))
+    return 1 if document["summary"]["mandatory"] else 0
+
+
+if __name__ == "__main__":
+    warnings.filterwarnings("ignore", category=DeprecationWarning)
+    sys.exit(main())

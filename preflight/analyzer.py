@@ -1,0 +1,229 @@
+"""A client for a policy pack, started and driven exactly as the Pulumi CLI does.
+
+The pack runs as ``python -u -m pulumi.policy <engine-address> <pack-dir>`` in the pack's
+directory, prints its port, and answers the ``pulumirpc.Analyzer`` gRPC service.
+"""
+from __future__ import annotations
+
+import os
+import select
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any, Iterable, Mapping, Optional
+
+import grpc
+from google.protobuf import empty_pb2, json_format, struct_pb2
+from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc
+
+LEVELS = {"advisory": analyzer_pb2.ADVISORY, "mandatory": analyzer_pb2.MANDATORY,
+          "disabled": analyzer_pb2.DISABLED, "remediate": analyzer_pb2.REMEDIATE}
+LEVEL_NAMES = {v: k for k, v in LEVELS.items()}
+SEVERITY_NAMES = {analyzer_pb2.POLICY_SEVERITY_UNSPECIFIED: "", analyzer_pb2.POLICY_SEVERITY_LOW: "low",
+                  analyzer_pb2.POLICY_SEVERITY_MEDIUM: "medium", analyzer_pb2.POLICY_SEVERITY_HIGH: "high",
+                  analyzer_pb2.POLICY_SEVERITY_CRITICAL: "critical"}
+
+
+class PackError(Exception):
+    """The pack could not be started, configured or asked."""
+
+
+class PolicyConfigError(Exception):
+    """The policy configuration does not fit the pack's policies or schemas (exit status 2)."""
+
+
+def struct(value: Mapping[str, Any]) -> struct_pb2.Struct:
+    message = struct_pb2.Struct()
+    message.update(dict(value))
+    return message
+
+
+def resource_options(options: Mapping[str, Any]) -> analyzer_pb2.AnalyzerResourceOptions:
+    return analyzer_pb2.AnalyzerResourceOptions(
+        protect=bool(options.get("protect")), parent=options.get("parent") or "",
+        ignoreChanges=list(options.get("ignoreChanges", [])),
+        aliases=list(options.get("aliases", [])),
+        additionalSecretOutputs=list(options.get("additionalSecretOutputs", [])))
+
+
+class PackClient:
+    """Start a pack, talk to it, stop it. Use as a context manager."""
+
+    def __init__(self, pack_dir: Path, python: str = sys.executable, start_timeout: float = 60.0):
+        self.pack_dir = Path(pack_dir).resolve()
+        self.python, self.start_timeout = python, start_timeout
+        self.process: Optional[subprocess.Popen] = None
+        self.channel: Optional[grpc.Channel] = None
+        self.stub: Optional[analyzer_pb2_grpc.AnalyzerStub] = None
+        self.port: Optional[int] = None
+
+    def __enter__(self) -> "PackClient":
+        self.start()
+        return self
+
+    def __exit__(self, *_exc) -> None:
+        self.stop()
+
+    def start(self) -> None:
+        if not (self.pack_dir / "PulumiPolicy.yaml").is_file():
+            raise PackError(f"{self.pack_dir}: no PulumiPolicy.yaml (not a policy pack)")
+        env = dict(os.environ, PYTHONUNBUFFERED="1")
+        self.process = subprocess.Popen(
+            [self.python, "-u", "-m", "pulumi.policy", "127.0.0.1:0", str(self.pack_dir)],
+            cwd=self.pack_dir, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+        self.port = self._read_port()
+        self.channel = grpc.insecure_channel(f"127.0.0.1:{self.port}",
+                                             options=[("grpc.max_receive_message_length", 400 * 1024 * 1024)])
+        grpc.channel_ready_future(self.channel).result(timeout=self.start_timeout)
+        self.stub = analyzer_pb2_grpc.AnalyzerStub(self.channel)
+
+    def _read_port(self) -> int:
+        assert self.process and self.process.stdout
+        deadline = time.monotonic() + self.start_timeout
+        line = b""
+        while time.monotonic() < deadline:
+            ready, _, _ = select.select([self.process.stdout], [], [], 0.05)
+            if ready:
+                chunk = os.read(self.process.stdout.fileno(), 64)
+                if not chunk:
+                    break
+                line += chunk
+                if b"\n" in line:
+                    text = line.split(b"\n", 1)[0].strip()
+                    if text.isdigit():
+                        return int(text)
+                    break
+            elif self.process.poll() is not None:
+                break
+        self.stop()
+        stderr = self.process.stderr.read().decode(errors="replace") if self.process.stderr else ""
+        raise PackError(f"the policy pack in {self.pack_dir} did not start (no port on stdout"
+                        f"{'; exit status ' + str(self.process.returncode) if self.process.returncode is not None else ''})"
+                        + (f":\n{stderr.strip()}" if stderr.strip() else ""))
+
+    def stop(self) -> None:
+        if self.channel is not None:
+            self.channel.close()
+            self.channel = None
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGINT)  # the SDK stops its server cleanly on SIGINT
+            try:
+                self.process.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+    # -- the protocol --
+    def info(self) -> analyzer_pb2.AnalyzerInfo:
+        return self.stub.GetAnalyzerInfo(empty_pb2.Empty())
+
+    def plugin_version(self) -> str:
+        return self.stub.GetPluginInfo(empty_pb2.Empty()).version
+
+    def configure(self, config: Mapping[str, Mapping[str, Any]]) -> None:
+        """Send one Configure covering every policy: {policy: {"enforcementLevel": name, **properties}}."""
+        request = analyzer_pb2.ConfigureAnalyzerRequest()
+        for name, entry in config.items():
+            properties = {k: v for k, v in entry.items() if k != "enforcementLevel"}
+            request.policyConfig[name].CopyFrom(analyzer_pb2.PolicyConfig(
+                enforcementLevel=LEVELS[entry["enforcementLevel"]], properties=struct(properties)))
+        self.stub.Configure(request)
+
+    def analyze(self, resource) -> analyzer_pb2.AnalyzeResponse:
+        return self.stub.Analyze(analyzer_pb2.AnalyzeRequest(
+            type=resource.type, properties=struct(resource.inputs), urn=resource.urn, name=resource.name,
+            options=resource_options({**resource.options(), "parent": resource.parent})))
+
+    def analyze_stack(self, resources: Iterable) -> analyzer_pb2.AnalyzeResponse:
+        return self.stub.AnalyzeStack(analyzer_pb2.AnalyzeStackRequest(resources=[
+            analyzer_pb2.AnalyzerResource(
+                type=r.type, properties=struct(r.inputs), urn=r.urn, name=r.name,
+                options=resource_options({**r.options(), "parent": r.parent}), parent=r.parent or "",
+                dependencies=list(r.depends_on),
+                propertyDependencies={k: analyzer_pb2.AnalyzerPropertyDependencies(urns=v)
+                                      for k, v in r.property_dependencies.items()})
+            for r in resources]))
+
+    def remediate(self, resource) -> analyzer_pb2.RemediateResponse:
+        return self.stub.Remediate(analyzer_pb2.AnalyzeRequest(
+            type=resource.type, properties=struct(resource.inputs), urn=resource.urn, name=resource.name,
+            options=resource_options({**resource.options(), "parent": resource.parent})))
+
+
+def effective_config(info: analyzer_pb2.AnalyzerInfo, user: Mapping[str, Any]) -> dict[str, dict]:
+    """The configuration the CLI would send: schema defaults, then the pack's initial config, then the
+    user's ``--policy-pack-config`` file (its ``all`` key sets every level), validated against the schemas."""
+    policies = {p.name: p for p in info.policies}
+    unknown = sorted(set(user) - set(policies) - {"all"})
+    if unknown:
+        raise PolicyConfigError(f"policy config names unknown policies: {', '.join(unknown)}; "
+                                f"the pack has: {', '.join(sorted(policies))}")
+    out: dict[str, dict] = {}
+    for name, policy in policies.items():
+        entry: dict[str, Any] = {"enforcementLevel": LEVEL_NAMES[policy.enforcementLevel]}
+        schema = json_format.MessageToDict(policy.configSchema.properties) if policy.HasField("configSchema") else {}
+        for prop, spec in schema.items():
+            if isinstance(spec, dict) and "default" in spec:
+                entry[prop] = spec["default"]
+        initial = info.initialConfig.get(name) if name in info.initialConfig else None
+        if initial is not None:
+            entry.update(json_format.MessageToDict(initial.properties))
+            entry["enforcementLevel"] = LEVEL_NAMES[initial.enforcementLevel]
+        if "all" in user:
+            entry["enforcementLevel"] = _level(user["all"], "all")
+        if name in user:
+            given = user[name]
+            if isinstance(given, str):
+                entry["enforcementLevel"] = _level(given, name)
+            elif isinstance(given, dict):
+                if "enforcementLevel" in given:
+                    entry["enforcementLevel"] = _level(given["enforcementLevel"], name)
+                for prop, value in given.items():
+                    if prop == "enforcementLevel":
+                        continue
+                    if prop not in schema:
+                        raise PolicyConfigError(f"policy config {name}.{prop}: the policy has no such property"
+                                                + (f"; it has: {', '.join(sorted(schema))}" if schema else ""))
+                    entry[prop] = value
+            else:
+                raise PolicyConfigError(f"policy config {name}: expected an enforcement level or an object")
+        _validate(name, entry, schema, list(policy.configSchema.required))
+        out[name] = entry
+    return out
+
+
+def _level(value: Any, where: str) -> str:
+    if value not in LEVELS:
+        raise PolicyConfigError(f"policy config {where}: enforcement level {value!r} is not one of "
+                                + ", ".join(LEVELS))
+    return value
+
+
+def _validate(name: str, entry: Mapping[str, Any], schema: Mapping[str, Any], required: list) -> None:
+    missing = [r for r in required if r not in entry]
+    if missing:
+        raise PolicyConfigError(f"policy config {name}: missing required {', '.join(missing)}")
+    if not schema:
+        return
+    try:
+        import jsonschema
+    except ImportError:  # pragma: no cover - jsonschema is in the dev requirements
+        return
+    document = {"type": "object", "properties": dict(schema), "required": required}
+    values = {k: v for k, v in entry.items() if k != "enforcementLevel"}
+    errors = sorted(jsonschema.Draft7Validator(document).iter_errors(values), key=lambda e: list(e.path))
+    if errors:
+        where = ".".join(str(p) for p in errors[0].path)
+        raise PolicyConfigError(f"policy config {name}{'.' + where if where else ''}: {errors[0].message}")
+
+
+def diagnostics(response: analyzer_pb2.AnalyzeResponse, severities: Mapping[str, str],
+                urn: str = "") -> list[dict]:
+    out = []
+    for d in response.diagnostics:
+        out.append({"policy": d.policyName, "enforcementLevel": LEVEL_NAMES.get(d.enforcementLevel, "advisory"),
+                    "severity": SEVERITY_NAMES.get(d.severity) or severities.get(d.policyName, "medium"),
+                    "urn": d.urn or urn, "message": d.message})
+    return out

@@ -1,0 +1,75 @@
+"""The plan's report: JSON for machines (a contract), text for people."""
+from __future__ import annotations
+
+from typing import Any, Mapping, Sequence
+
+
+def to_json(stack: str, registrations: Sequence, diagnostics: Sequence[Mapping[str, Any]],
+            remediations: Sequence[Mapping[str, Any]], pack: Mapping[str, Any]) -> dict:
+    """The ``make -s plan FORMAT=json`` document. Keys are a contract: extend, never change."""
+    document = {
+        "stack": stack,
+        "resources": [{"urn": r.urn, "type": r.type, "name": r.name, "parent": r.parent, "custom": r.custom,
+                       "inputs": r.inputs, "options": r.options()} for r in registrations],
+        "diagnostics": list(diagnostics),
+        "summary": {
+            "resources": len(registrations),
+            "mandatory": sum(1 for d in diagnostics if d["enforcementLevel"] == "mandatory"),
+            "advisory": sum(1 for d in diagnostics if d["enforcementLevel"] == "advisory"),
+        },
+        "pack": dict(pack),
+    }
+    if remediations:
+        document["remediations"] = list(remediations)
+    return document
+
+
+def to_text(document: Mapping[str, Any]) -> str:
+    resources = document["resources"]
+    by_parent: dict[Any, list] = {}
+    for r in resources:
+        by_parent.setdefault(r["parent"], []).append(r)
+    flagged: dict[str, list] = {}
+    for d in document["diagnostics"]:
+        flagged.setdefault(d["urn"], []).append(d)
+
+    lines = [f"Stack {document['stack']}: {len(resources)} resources "
+             f"(policy pack {document['pack'].get('name')} {document['pack'].get('version')})", ""]
+
+    def walk(parent, prefix: str) -> None:
+        children = by_parent.get(parent, [])
+        for i, r in enumerate(children):
+            last = i == len(children) - 1
+            marks = []
+            if r["options"].get("protect"):
+                marks.append("protected")
+            if r["options"].get("retainOnDelete"):
+                marks.append("retained")
+            levels = sorted({d["enforcementLevel"] for d in flagged.get(r["urn"], [])})
+            marks.extend(f"{level} violation" for level in levels)
+            suffix = f"  [{', '.join(marks)}]" if marks else ""
+            lines.append(f"{prefix}{'└─ ' if last else '├─ '}{r['type']}  {r['name']}{suffix}")
+            walk(r["urn"], prefix + ("   " if last else "│  "))
+
+    roots = [r for r in resources if r["parent"] is None]
+    for root in roots:
+        lines.append(f"{root['type']}  {root['name']}")
+        walk(root["urn"], "")
+
+    lines.append("")
+    if document["diagnostics"]:
+        lines.append("Policy diagnostics:")
+        names = {r["urn"]: f"{r['type']} {r['name']}" for r in resources}
+        for d in sorted(document["diagnostics"], key=lambda d: (d["enforcementLevel"] != "mandatory", d["policy"])):
+            lines.append(f"  [{d['enforcementLevel']}, {d['severity']}] {d['policy']}"
+                         f"  ->  {names.get(d['urn'], d['urn'] or 'the stack')}")
+            for text in d["message"].splitlines():
+                lines.append(f"      {text}")
+        lines.append("")
+    for r in document.get("remediations", []):
+        lines.append(f"  [remediated] {r['policy']}  ->  {r['urn']}")
+    summary = document["summary"]
+    verdict = "FAILED: mandatory policy violations" if summary["mandatory"] else "passed"
+    lines.append(f"Summary: {summary['resources']} resources, {summary['mandatory']} mandatory and "
+                 f"{summary['advisory']} advisory diagnostics. {verdict}.")
+    return "\n".join(lines) + "\n"

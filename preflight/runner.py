@@ -1,0 +1,125 @@
+"""Run a Pulumi Python program under the SDK's mock engine with a stack's config."""
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import runpy
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Optional
+
+import yaml
+
+
+class UsageError(Exception):
+    """The program, the stack or the options cannot be used (exit status 2)."""
+
+
+class ProgramConfigError(Exception):
+    """The program refused its configuration (exit status 2). ``str()`` is the program's message."""
+
+
+@dataclass
+class Project:
+    directory: Path
+    name: str
+    main: Path
+
+    @classmethod
+    def load(cls, directory: Path) -> "Project":
+        spec = directory / "Pulumi.yaml"
+        if not spec.is_file():
+            raise UsageError(f"{directory}: no Pulumi.yaml (PROGRAM must be a Pulumi project directory)")
+        data = yaml.safe_load(spec.read_text()) or {}
+        runtime = data.get("runtime")
+        runtime_name = runtime.get("name") if isinstance(runtime, dict) else runtime
+        if runtime_name != "python":
+            raise UsageError(f"{spec}: runtime is {runtime_name!r}; preflight runs Python programs only")
+        main = directory / str(data.get("main", "."))
+        if main.is_dir():
+            main = main / "__main__.py"
+        if not main.is_file():
+            raise UsageError(f"{spec}: the program's entry point {main} does not exist")
+        return cls(directory=directory, name=str(data["name"]), main=main)
+
+    def stack_config(self, stack: str) -> tuple[dict[str, str], list[str]]:
+        """The stack's config as the language host hands it to the program: ``namespace:key`` -> text.
+
+        Structured values become JSON text; secure values cannot be decrypted offline and become a
+        placeholder marked secret.
+        """
+        path = self.directory / f"Pulumi.{stack}.yaml"
+        if not path.is_file():
+            available = sorted(p.name[len("Pulumi."):-len(".yaml")] for p in self.directory.glob("Pulumi.*.yaml"))
+            raise UsageError(f"no stack '{stack}': {path.name} not found in {self.directory}"
+                             + (f" (stacks: {', '.join(available)})" if available else ""))
+        data = yaml.safe_load(path.read_text()) or {}
+        config, secret_keys = {}, []
+        for key, value in (data.get("config") or {}).items():
+            full = key if ":" in key else f"{self.name}:{key}"
+            if isinstance(value, dict) and set(value) == {"secure"}:
+                config[full] = "[secret]"
+                secret_keys.append(full)
+            elif isinstance(value, (dict, list)):
+                config[full] = json.dumps(value)
+            elif isinstance(value, bool):
+                config[full] = "true" if value else "false"
+            else:
+                config[full] = str(value)
+        return config, secret_keys
+
+
+def run_program(project: Project, stack: str, config: dict[str, str], secret_keys: list[str],
+                account_id: str = "123456789012", preview: bool = False):
+    """Run the program once under mocks; return the recorded registrations in order."""
+    import pulumi
+    from pulumi.runtime import settings as runtime_settings
+
+    from .mocks import AwsMocks, RecordingMonitor
+
+    region = config.get("aws:region", "us-east-1")
+    mocks = AwsMocks(account_id=account_id, region=region)
+    monitor = RecordingMonitor(mocks)
+    runtime_settings.ROOT.set(None)  # a fresh stack resource for every run in this process
+    pulumi.runtime.set_all_config(config, secret_keys)
+    pulumi.runtime.set_mocks(mocks, project=project.name, stack=stack, preview=preview, monitor=monitor)
+
+    @pulumi.runtime.test
+    def program():
+        with _program_context(project.directory):
+            runpy.run_path(str(project.main), run_name="__main__")
+
+    try:
+        program()
+    except pulumi.RunError as error:  # the program's own clean refusal (e.g. bad settings)
+        raise ProgramConfigError(str(error)) from None
+    return monitor.registrations
+
+
+@contextlib.contextmanager
+def _program_context(directory: Path):
+    """The program's directory as working directory and first import path, as the language host sets."""
+    previous_cwd, previous_path = os.getcwd(), list(sys.path)
+    os.chdir(directory)
+    sys.path.insert(0, str(directory))
+    try:
+        yield
+    finally:
+        os.chdir(previous_cwd)
+        sys.path[:] = previous_path
+
+
+def load_policy_config(path: Optional[str]) -> dict[str, Any]:
+    if not path:
+        return {}
+    try:
+        data = json.loads(Path(path).read_text())
+    except FileNotFoundError:
+        raise UsageError(f"POLICY_CONFIG: {path} does not exist") from None
+    except ValueError as error:
+        raise UsageError(f"POLICY_CONFIG: {path} is not JSON: {error}") from None
+    if not isinstance(data, dict):
+        raise UsageError(f"POLICY_CONFIG: {path} must hold a JSON object of policy names")
+    return data
