@@ -270,7 +270,9 @@ class Settings:
             problems.append(f"aws:region: {_show(region)} is not an AWS region{hint}; expected one of "
                             + ", ".join(REGIONS))
 
-        problems.extend(_conflicts(parsed))
+        invalid = {FIELDS_BY_KEY[k].attr for k in values if k in FIELDS_BY_KEY and FIELDS_BY_KEY[k].attr not in parsed}
+        if not invalid:  # a combination is judged only once each of its values is valid
+            problems.extend(_conflicts(parsed))
         if problems:
             raise SettingsError(problems)
         return cls(region=region or "", **parsed)
@@ -296,12 +298,12 @@ def _conflicts(p: Mapping[str, Any]) -> list[str]:
         out.append(f"{NAMESPACE}:organizationId: set to '{org_id}' but {NAMESPACE}:organizationTrail is false; "
                    "set organizationTrail to true or remove organizationId")
     glacier, expire = p.get("glacier_after_days", 90), p.get("expire_after_days", 2557)
-    if expire and glacier and expire <= glacier:
-        out.append(f"{NAMESPACE}:expireAfterDays: {expire} must be greater than "
-                   f"{NAMESPACE}:glacierAfterDays ({glacier}), or 0 to keep logs forever")
     if expire and expire < 365:
         out.append(f"{NAMESPACE}:expireAfterDays: {expire} deletes audit logs before a year; "
                    "expected 0 (never) or at least 365 (CIS AWS Foundations keeps a year of logs)")
+    elif expire and glacier and expire <= glacier:
+        out.append(f"{NAMESPACE}:expireAfterDays: {expire} must be greater than "
+                   f"{NAMESPACE}:glacierAfterDays ({glacier}), or 0 to keep logs forever")
     if p.get("object_lock_mode", "none") != "none" and expire and expire < p.get("object_lock_days", 365):
         out.append(f"{NAMESPACE}:objectLockDays: {p.get('object_lock_days', 365)} is longer than "
                    f"{NAMESPACE}:expireAfterDays ({expire}); locked objects cannot expire before their retention ends")

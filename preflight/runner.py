@@ -18,7 +18,12 @@ class UsageError(Exception):
 
 
 class ProgramConfigError(Exception):
-    """The program refused its configuration (exit status 2). ``str()`` is the program's message."""
+    """The program refused its configuration (exit status 2). ``str()`` is the program's message;
+    ``registrations`` what it had registered before it stopped."""
+
+    def __init__(self, message: str, registrations: list):
+        super().__init__(message)
+        self.registrations = registrations
 
 
 @dataclass
@@ -94,7 +99,7 @@ def run_program(project: Project, stack: str, config: dict[str, str], secret_key
     try:
         program()
     except pulumi.RunError as error:  # the program's own clean refusal (e.g. bad settings)
-        raise ProgramConfigError(str(error)) from None
+        raise ProgramConfigError(str(error), monitor.registrations) from None
     return monitor.registrations
 
 

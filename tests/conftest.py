@@ -1,0 +1,68 @@
+"""Shared fixtures: the real program under the mock engine, and the real pack over its protocol."""
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any, Iterable, Optional
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "policies"))
+
+from preflight.analyzer import PackClient  # noqa: E402
+from preflight.runner import Project, run_program  # noqa: E402
+
+NS = "audit-baseline"
+
+
+class Plan:
+    """What one run of a program registered, with helpers to find resources and read their policies."""
+
+    def __init__(self, registrations):
+        self.registrations = registrations
+
+    def of_type(self, type_: str) -> list:
+        return [r for r in self.registrations if r.type == type_]
+
+    def one(self, type_: str, name: Optional[str] = None):
+        found = [r for r in self.of_type(type_) if name is None or r.name == name]
+        assert len(found) == 1, f"expected one {type_} {name or ''}, found {[r.name for r in found]}"
+        return found[0]
+
+    def names(self, type_: str) -> list[str]:
+        return sorted(r.name for r in self.of_type(type_))
+
+    def by_urn(self, urn: str):
+        return next(r for r in self.registrations if r.urn == urn)
+
+    @staticmethod
+    def statements(resource, key: str = "policy") -> dict[str, dict]:
+        """The resource's policy document, statements by Sid."""
+        document = json.loads(resource.inputs[key])
+        assert document["Version"] == "2012-10-17"
+        return {s.get("Sid", f"#{i}"): s for i, s in enumerate(document["Statement"])}
+
+
+def run_baseline(settings: Optional[dict[str, Any]] = None, region: str = "us-east-1", stack: str = "test") -> Plan:
+    """Run the real program with exactly these settings (keys without namespace)."""
+    project = Project.load(ROOT)
+    config = {"aws:region": region} if region else {}
+    for key, value in (settings or {}).items():
+        config[f"{NS}:{key}"] = value if isinstance(value, str) else json.dumps(value)
+    return Plan(run_program(project, stack, config, []))
+
+
+@pytest.fixture(scope="session")
+def dev_plan() -> Plan:
+    project = Project.load(ROOT)
+    config, secrets = project.stack_config("dev")
+    return Plan(run_program(project, "dev", config, secrets))
+
+
+@pytest.fixture(scope="session")
+def pack() -> Iterable[PackClient]:
+    with PackClient(ROOT / "policies") as client:
+        yield client
