@@ -11,7 +11,7 @@ STACK         ?= dev
 PROGRAM       ?= .
 POLICY_CONFIG ?=
 
-.PHONY: plan test venv clean
+.PHONY: plan test venv clean docs
 
 $(STAMP): requirements.txt requirements-dev.txt policies/requirements.txt
 	@test -x $(VPY) || $(PYTHON) -m venv $(VENV) >&2
@@ -30,3 +30,6 @@ test: $(STAMP)
 
 clean:
 	rm -rf $(VENV) .pytest_cache
+
+docs: $(STAMP)
+	@$(VPY) -m components.docs

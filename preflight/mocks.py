@@ -139,6 +139,7 @@ class Registration:
     depends_on: list = field(default_factory=list)
     property_dependencies: dict = field(default_factory=dict)
     provider: str = ""
+    id: str = ""
 
     def options(self) -> dict:
         return {"protect": self.protect, "retainOnDelete": self.retain_on_delete, "dependsOn": list(self.depends_on)}
@@ -176,7 +177,7 @@ class RecordingMonitor(MockMonitor):
             protect=bool(request.protect), retain_on_delete=bool(request.retainOnDelete),
             depends_on=list(request.dependencies),
             property_dependencies={k: list(v.urns) for k, v in request.propertyDependencies.items()},
-            provider=request.provider))
+            provider=request.provider, id=response.id))
         return response
 
 

@@ -37,7 +37,7 @@ def to_text(document: Mapping[str, Any]) -> str:
              f"(policy pack {document['pack'].get('name')} {document['pack'].get('version')})", ""]
 
     def walk(parent, prefix: str) -> None:
-        children = by_parent.get(parent, [])
+        children = sorted(by_parent.get(parent, []), key=lambda r: (r["name"], r["type"]))
         for i, r in enumerate(children):
             last = i == len(children) - 1
             marks = []

@@ -79,25 +79,30 @@ class Project:
 def run_program(project: Project, stack: str, config: dict[str, str], secret_keys: list[str],
                 account_id: str = "123456789012", preview: bool = False):
     """Run the program once under mocks; return the recorded registrations in order."""
+    def program():
+        with _program_context(project.directory):
+            runpy.run_path(str(project.main), run_name="__main__")
+    return run_under_mocks(program, project.name, stack, config, secret_keys, account_id, preview)
+
+
+def run_under_mocks(program, project_name: str = "fixtures", stack: str = "test",
+                    config: Optional[dict[str, str]] = None, secret_keys: Optional[list[str]] = None,
+                    account_id: str = "123456789012", preview: bool = False):
+    """Run ``program()`` (any code that declares resources) under mocks; return its registrations."""
     import pulumi
     from pulumi.runtime import settings as runtime_settings
 
     from .mocks import AwsMocks, RecordingMonitor
 
-    region = config.get("aws:region", "us-east-1")
-    mocks = AwsMocks(account_id=account_id, region=region)
+    config = dict(config or {"aws:region": "us-east-1"})
+    mocks = AwsMocks(account_id=account_id, region=config.get("aws:region", "us-east-1"))
     monitor = RecordingMonitor(mocks)
     runtime_settings.ROOT.set(None)  # a fresh stack resource for every run in this process
-    pulumi.runtime.set_all_config(config, secret_keys)
-    pulumi.runtime.set_mocks(mocks, project=project.name, stack=stack, preview=preview, monitor=monitor)
-
-    @pulumi.runtime.test
-    def program():
-        with _program_context(project.directory):
-            runpy.run_path(str(project.main), run_name="__main__")
+    pulumi.runtime.set_all_config(config, secret_keys or [])
+    pulumi.runtime.set_mocks(mocks, project=project_name, stack=stack, preview=preview, monitor=monitor)
 
     try:
-        program()
+        pulumi.runtime.test(program)()
     except pulumi.RunError as error:  # the program's own clean refusal (e.g. bad settings)
         raise ProgramConfigError(str(error), monitor.registrations) from None
     return monitor.registrations

@@ -66,3 +66,23 @@ def dev_plan() -> Plan:
 def pack() -> Iterable[PackClient]:
     with PackClient(ROOT / "policies") as client:
         yield client
+
+
+def record(program) -> list:
+    """Registrations of resources declared by ``program()`` with the real pulumi_aws classes."""
+    from preflight.runner import run_under_mocks
+    return run_under_mocks(program)
+
+
+def verdicts(pack: PackClient, registrations) -> list[tuple[str, str, str]]:
+    """(policy, enforcement level, resource name) for every diagnostic Analyze reports, sorted."""
+    from preflight.analyzer import LEVEL_NAMES
+    out = []
+    for r in registrations:
+        for d in pack.analyze(r).diagnostics:
+            out.append((d.policyName, LEVEL_NAMES[d.enforcementLevel], r.name))
+    return sorted(out)
+
+
+def messages(pack: PackClient, registration) -> dict[str, str]:
+    return {d.policyName: d.message for d in pack.analyze(registration).diagnostics}

@@ -137,12 +137,11 @@ def test_bucket_hardening(default, bucket):
 
 def test_each_bucket_key_and_topic_has_exactly_one_policy():
     plan = run_baseline({"cloudWatchLogs": True, "deliveryNotifications": True})
-    buckets = {r.urn for r in plan.of_type(BUCKET)}
+    buckets = {r.id: r.name for r in plan.of_type(BUCKET)}
     policies_by_bucket = {}
     for p in plan.of_type(POLICY):
-        owner = next(u for u in p.depends_on if u in buckets)
-        policies_by_bucket.setdefault(owner, []).append(p.name)
-    assert sorted(len(v) for v in policies_by_bucket.values()) == [1, 1] and set(policies_by_bucket) == buckets
+        policies_by_bucket.setdefault(buckets[p.inputs["bucket"]], []).append(p.name)
+    assert policies_by_bucket == {"audit-logs": ["audit-logs-policy"], "audit-access-logs": ["audit-access-logs-policy"]}
     # Keys carry their policy inline (no separate KeyPolicy resource); topics get one TopicPolicy each.
     assert plan.of_type("aws:kms/keyPolicy:KeyPolicy") == [] and len(plan.of_type(KEY)) == 1
     assert "policy" in plan.one(KEY).inputs
