@@ -142,7 +142,7 @@ class Registration:
     id: str = ""
 
     def options(self) -> dict:
-        return {"protect": self.protect, "retainOnDelete": self.retain_on_delete, "dependsOn": list(self.depends_on)}
+        return {"protect": self.protect, "retainOnDelete": self.retain_on_delete, "dependsOn": sorted(self.depends_on)}
 
 
 class RecordingMonitor(MockMonitor):

@@ -4,9 +4,32 @@ from __future__ import annotations
 from typing import Any, Mapping, Sequence
 
 
+def canonical_order(registrations: Sequence) -> list:
+    """Parents before children, siblings by name: the same program always gives the same document,
+    whatever order its registrations happened to arrive in."""
+    children: dict[Any, list] = {}
+    for r in registrations:
+        children.setdefault(r.parent, []).append(r)
+    ordered: list = []
+
+    def visit(parent) -> None:
+        for r in sorted(children.get(parent, []), key=lambda r: (r.name, r.type)):
+            ordered.append(r)
+            visit(r.urn)
+
+    visit(None)
+    known = {r.urn for r in registrations}
+    for orphan_parent in sorted(p for p in children if p is not None and p not in known):
+        visit(orphan_parent)
+    return ordered
+
+
 def to_json(stack: str, registrations: Sequence, diagnostics: Sequence[Mapping[str, Any]],
             remediations: Sequence[Mapping[str, Any]], pack: Mapping[str, Any]) -> dict:
     """The ``make -s plan FORMAT=json`` document. Keys are a contract: extend, never change."""
+    registrations = canonical_order(registrations)
+    position = {r.urn: i for i, r in enumerate(registrations)}
+    diagnostics = sorted(diagnostics, key=lambda d: (position.get(d["urn"], -1), d["policy"], d["message"]))
     document = {
         "stack": stack,
         "resources": [{"urn": r.urn, "type": r.type, "name": r.name, "parent": r.parent, "custom": r.custom,
