@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 
@@ -18,7 +19,9 @@ def plan(*variables: str, program=None) -> subprocess.CompletedProcess:
     args = ["make", "-s", "--no-print-directory", "-C", str(ROOT), "plan", *variables]
     if program is not None:
         args.append(f"PROGRAM={program}")
-    return subprocess.run(args, capture_output=True, text=True, timeout=300)
+    # As a user runs it: not as a sub-make of `make test`.
+    env = {k: v for k, v in os.environ.items() if k not in ("MAKELEVEL", "MAKEFLAGS", "MFLAGS")}
+    return subprocess.run(args, capture_output=True, text=True, timeout=300, env=env)
 
 
 def preflight(*args: str) -> subprocess.CompletedProcess:
