@@ -35,6 +35,11 @@ class AuditKeyArgs:
 
     tags: Mapping[str, str] = field(default_factory=dict)
 
+    region: Optional[str] = None
+    """Region of the key when it is not the provider's (KMS keys are regional)."""
+
+    description: str = "Encrypts the audit baseline's logs, digests and notifications"
+
 
 class AuditKey(pulumi.ComponentResource):
     """A symmetric KMS key with yearly rotation, the longest deletion window and one key policy."""
@@ -47,11 +52,11 @@ class AuditKey(pulumi.ComponentResource):
         statements = [policy_docs.allow("EnableAccountRootAccess", {"AWS": root}, "kms:*", "*"),
                       *args.statements]
         self.key = aws.kms.Key(
-            name, description="Encrypts the audit baseline's logs, digests and notifications",
+            name, description=args.description, region=args.region,
             enable_key_rotation=True, deletion_window_in_days=30, policy=policy_docs.render(statements),
             tags=dict(args.tags) or None,
             opts=pulumi.ResourceOptions(parent=self, protect=args.protect, retain_on_delete=args.retain_on_delete))
-        self.alias = aws.kms.Alias(f"{name}-alias", name=args.alias, target_key_id=self.key.key_id,
+        self.alias = aws.kms.Alias(f"{name}-alias", name=args.alias, target_key_id=self.key.key_id, region=args.region,
                                    opts=pulumi.ResourceOptions(parent=self)) if args.alias else None
         self.arn = self.key.arn
         self.register_outputs({"arn": self.arn})

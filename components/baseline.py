@@ -6,8 +6,9 @@ from typing import Optional
 import pulumi
 import pulumi_aws as aws
 
-from . import trail as trail_mod
+from . import recorder as recorder_mod, trail as trail_mod
 from .audit_key import AuditKey, AuditKeyArgs
+from .config import AuditConfig
 from .guardrails import AccountGuardrails
 from .log_bucket import LogBucket, LogBucketArgs
 from .policy_docs import allow, service
@@ -27,7 +28,7 @@ def access_log_statements(source_bucket_arn, account_id):
 
 
 class AuditBaseline(pulumi.ComponentResource):
-    """CloudTrail with its hardened bucket and key, access logging and account guardrails."""
+    """CloudTrail with its hardened bucket and key, access logging, AWS Config and account guardrails."""
 
     def __init__(self, name: str, settings: Settings, opts: Optional[pulumi.ResourceOptions] = None):
         super().__init__("audit-baseline:index:AuditBaseline", name, None, opts)
@@ -38,21 +39,32 @@ class AuditBaseline(pulumi.ComponentResource):
         kept = dict(protect=s.protect_audit_data, retain_on_delete=s.retain_on_delete, tags=tags)
         child = pulumi.ResourceOptions(parent=self)
 
+        # AWS Config cannot deliver to a bucket with Object Lock: then it gets a bucket of its own.
+        config_shares_bucket = s.config and not s.object_lock
         self.key = AuditKey(f"{name}-key", AuditKeyArgs(
             account_id=scope.account_id, partition=scope.partition, alias=f"alias/{s.trail_name}",
-            statements=trail_mod.key_statements(
+            statements=[*trail_mod.key_statements(
                 scope, trail=trail_arn, readers=s.log_readers, cloud_watch_logs=s.cloud_watch_logs,
                 trail_name=s.trail_name, notifications=s.delivery_notifications),
+                *(recorder_mod.key_statements(scope.account_id) if s.config else [])],
             **kept), opts=child)
+        bucket_key = self.key.arn if s.bucket_encryption == "SSE-KMS" else None
+        config_statements = (lambda arn: recorder_mod.bucket_statements(arn, account_id=scope.account_id))
 
         self.log_bucket = LogBucket(f"{name}-logs", LogBucketArgs(
-            kms_key_arn=self.key.arn if s.bucket_encryption == "SSE-KMS" else None,
+            kms_key_arn=bucket_key,
             glacier_after_days=s.glacier_after_days, expire_after_days=s.expire_after_days,
             object_lock_mode=s.object_lock_mode if s.object_lock else None, object_lock_days=s.object_lock_days,
             policy_statements=[lambda arn: trail_mod.bucket_statements(
                 arn, trail=trail_arn, account_id=scope.account_id, prefix=s.log_prefix,
-                organization_id=s.organization_id if s.organization_trail else None)],
+                organization_id=s.organization_id if s.organization_trail else None),
+                *([config_statements] if config_shares_bucket else [])],
             **kept), opts=child)
+        self.config_bucket = self.log_bucket if config_shares_bucket else None
+        if s.config and not config_shares_bucket:
+            self.config_bucket = LogBucket(f"{name}-config-logs", LogBucketArgs(
+                kms_key_arn=bucket_key, glacier_after_days=s.glacier_after_days,
+                expire_after_days=s.expire_after_days, policy_statements=[config_statements], **kept), opts=child)
 
         self.access_log_bucket = None
         if s.access_logging:
@@ -74,6 +86,12 @@ class AuditBaseline(pulumi.ComponentResource):
             log_retention_days=s.log_retention_days, delivery_notifications=s.delivery_notifications,
             protect=s.protect_audit_data, retain_on_delete=s.retain_on_delete, tags=tags), opts=child)
 
+        self.config = AuditConfig(
+            f"{name}-config", s, scope=scope, bucket_name=self.config_bucket.bucket_name,
+            bucket_arn=self.config_bucket.arn, bucket_kms_key_arn=bucket_key, audit_key_arn=self.key.arn,
+            tags=tags, opts=pulumi.ResourceOptions(parent=self, depends_on=[self.config_bucket.policy])
+        ) if s.config else None
+
         self.guardrails = AccountGuardrails(
             f"{name}-guardrails", account_id=scope.account_id, block_public_access=s.account_public_access_block,
             ebs_encryption_by_default=s.ebs_encryption_by_default, opts=child)
@@ -83,6 +101,7 @@ class AuditBaseline(pulumi.ComponentResource):
             "logBucketName": self.log_bucket.bucket_name,
             "accessLogBucketName": self.access_log_bucket.bucket_name if self.access_log_bucket else None,
             "keyArn": self.key.arn,
+            "configBucketName": self.config_bucket.bucket_name if self.config_bucket else None,
             "logGroupName": self.trail.log_group.name if self.trail.log_group else None,
             "deliveryTopicArn": self.trail.topic.arn if self.trail.topic else None,
         }

@@ -17,6 +17,8 @@ import pulumi
 
 from pulumi_aws._enums import Region  # the provider's own list of regions; no resources imported
 
+from audit_pack import catalog
+
 NAMESPACE = "audit-baseline"
 
 REGIONS: tuple[str, ...] = tuple(sorted(r.value for r in Region))
@@ -27,12 +29,22 @@ LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 
 INSIGHT_TYPES = ("ApiCallRateInsight", "ApiErrorRateInsight")
 BUCKET_ENCRYPTION = ("SSE-KMS", "SSE-S3")
 OBJECT_LOCK_MODES = ("none", "GOVERNANCE", "COMPLIANCE")
+RECORDER_MODES = ("create", "existing")
+RECORDING_FREQUENCIES = ("CONTINUOUS", "DAILY")
+SNAPSHOT_FREQUENCIES = ("One_Hour", "Three_Hours", "Six_Hours", "Twelve_Hours", "TwentyFour_Hours")
+CONFIG_ROLES = ("service-linked", "existing-service-linked", "custom")
+BASELINE_RULES_AS = ("rules", "pack")
+CONFORMANCE_PACKS = ("cis",)
+AGGREGATORS = ("none", "account", "organization")
+TEMPLATE_BODY_LIMIT = 51_200  # characters; a larger template must come from S3
 
 _ORG_ID = re.compile(r"^o-[a-z0-9]{10,32}$")
 _TRAIL_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{1,126}[A-Za-z0-9]$")
 _BUCKET_NAME = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 _IAM_ARN = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:(root|(role|user)/[\w+=,.@/-]+)$")
 _TAG_KEY = re.compile(r"^[\w\s.:/=+\-@]{1,128}$")
+_PACK_NAME = re.compile(r"^[a-zA-Z][-a-zA-Z0-9]{0,50}$")
+_S3_URI = re.compile(r"^s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]/.+")
 _PREFIX = re.compile(r"^[A-Za-z0-9!_.*'()-]+(/[A-Za-z0-9!_.*'()-]+)*$")
 
 
@@ -49,9 +61,9 @@ class SettingsError(pulumi.RunError):
 class _Invalid(Exception):
     """One setting's value is wrong: ``allowed`` says what would be right."""
 
-    def __init__(self, allowed: str):
+    def __init__(self, allowed: str, detail: str = ""):
         super().__init__(allowed)
-        self.allowed = allowed
+        self.allowed, self.detail = allowed, detail
 
 
 # ---- value parsers: raw config value (str or JSON-decoded) -> typed value, or _Invalid ----
@@ -103,9 +115,10 @@ def _list_of(item: Callable[[Any], Any], allowed: str) -> Callable[[Any], tuple]
         for element in value:
             try:
                 out.append(item(element))
-            except _Invalid:
-                raise _Invalid(f"a list of {allowed} ({json.dumps(element)} is not)") from None
-        if len(set(out)) != len(out):
+            except _Invalid as bad:
+                detail = f": {bad.detail}" if bad.detail else ""
+                raise _Invalid(f"a list of {allowed} ({json.dumps(element)} is not{detail})") from None
+        if len({json.dumps(v, sort_keys=True) for v in out}) != len(out):
             raise _Invalid(f"a list of distinct {allowed}")
         return tuple(out)
     return parse
@@ -135,6 +148,46 @@ def _data_event_bucket(raw: Any) -> str:
     if raw == "*" or (isinstance(raw, str) and _BUCKET_NAME.match(raw)):
         return raw
     raise _Invalid("S3 bucket names, or \"*\" for every bucket")
+
+
+def _region(raw: Any) -> str:
+    if raw in REGIONS:
+        return raw
+    close = difflib.get_close_matches(str(raw), REGIONS, n=1)
+    raise _Invalid("AWS region names", f"did you mean {close[0]}?" if close else "")
+
+
+def _rule_name(raw: Any) -> str:
+    if raw in catalog.RULES_BY_NAME:
+        return raw
+    close = difflib.get_close_matches(str(raw), catalog.RULES_BY_NAME, n=1)
+    raise _Invalid("rule names from the catalog", f"did you mean {close[0]}?" if close else "")
+
+
+def _port(raw: Any) -> int:
+    return _int_between(1, 65535)(raw)
+
+
+def _custom_pack(raw: Any) -> dict:
+    allowed = ('objects {"name": ..., "templateFile": <path>} or {"name": ..., "templateS3Uri": "s3://..."}')
+    if not isinstance(raw, dict) or set(raw) not in ({"name", "templateFile"}, {"name", "templateS3Uri"}):
+        raise _Invalid(allowed)
+    if not isinstance(raw["name"], str) or not _PACK_NAME.match(raw["name"]):
+        raise _Invalid(allowed + " whose name is 1-51 letters, digits or '-', starting with a letter")
+    if "templateS3Uri" in raw:
+        if not isinstance(raw["templateS3Uri"], str) or not _S3_URI.match(raw["templateS3Uri"]):
+            raise _Invalid(allowed + " with templateS3Uri like s3://bucket/key")
+        return dict(raw)
+    path = raw["templateFile"]
+    try:
+        with open(path, encoding="utf-8") as handle:
+            body = handle.read()
+    except (OSError, TypeError):
+        raise _Invalid(allowed, f"templateFile {path} was not found") from None
+    if len(body) > TEMPLATE_BODY_LIMIT:
+        raise _Invalid(allowed, f"{path} has {len(body):,} characters, over the {TEMPLATE_BODY_LIMIT:,} allowed "
+                                "in a template body; upload it to S3 and name it with templateS3Uri instead")
+    return {"name": raw["name"], "templateFile": path, "templateBody": body}
 
 
 @dataclass(frozen=True)
@@ -203,9 +256,51 @@ FIELDS: tuple[Field, ...] = (
     Field("ebsEncryptionByDefault", "ebs_encryption_by_default", True, _bool,
           "Encrypt new EBS volumes by default in the region (CIS AWS Foundations v5.0.0 5.1.1).", "true/false"),
     Field("tags", "tags", {}, _tags, "Tags added to every taggable resource.", "map"),
+    # ---- AWS Config ----
+    Field("config", "config", True, _bool, "Deploy AWS Config: recorder, rules, conformance packs, remediation.",
+          "true/false"),
+    Field("regions", "regions", (), _list_of(_region, "AWS region names"),
+          "Regions where Config records and evaluates (empty: the home region only). Account-level and IAM "
+          "rules run in the home region only.", "list of regions"),
+    Field("recorder", "recorder", "create", _one_of(RECORDER_MODES),
+          "`create` a recorder and delivery channel per region, or use the `existing` ones (Control Tower) and "
+          "deploy only rules, packs and remediation.", "create, existing"),
+    Field("recordingFrequency", "recording_frequency", "CONTINUOUS", _one_of(RECORDING_FREQUENCIES),
+          "Record every change, or one configuration item per resource a day (cheaper).", "CONTINUOUS, DAILY"),
+    Field("snapshotFrequency", "snapshot_frequency", "TwentyFour_Hours", _one_of(SNAPSHOT_FREQUENCIES),
+          "How often Config delivers a configuration snapshot to the bucket.", ", ".join(SNAPSHOT_FREQUENCIES)),
+    Field("configRole", "config_role", "service-linked", _one_of(CONFIG_ROLES),
+          "Config's role: create the service-linked role, use the `existing-service-linked` one, or a `custom` "
+          "role (AWS_ConfigRole plus scoped write access).", ", ".join(CONFIG_ROLES)),
+    Field("baselineRulesAs", "baseline_rules_as", "rules", _one_of(BASELINE_RULES_AS),
+          "Deploy the baseline's thirteen rules as individual Config `rules` or as one conformance `pack`.",
+          "rules, pack"),
+    Field("conformancePacks", "conformance_packs", ("cis",), _list_of(_one_of(CONFORMANCE_PACKS), "pack names"),
+          "Conformance packs rendered from the catalog (`cis`: CIS AWS Foundations v5.0.0 rules the baseline "
+          "does not already deploy).", "[\"cis\"] or []"),
+    Field("customConformancePacks", "custom_conformance_packs", (),
+          _list_of(_custom_pack, "conformance pack objects"),
+          "More packs: `{name, templateFile}` (a template of at most 51,200 characters) or "
+          "`{name, templateS3Uri}`.", "list of objects"),
+    Field("disabledRules", "disabled_rules", (), _list_of(_rule_name, "rule names from the catalog"),
+          "Catalog rules not to deploy (anywhere: individual, in packs, remediation).", "list of rule names"),
+    Field("blockedPorts", "blocked_ports", (20, 21, 3389, 3306, 4333), _list_of(_port, "TCP ports (1-65535)"),
+          "TCP ports restricted-common-ports blocks from the internet.", "list of 1-65535"),
+    Field("remediation", "remediation", True, _bool,
+          "Attach SSM Automation remediation to the rules that have a runbook.", "true/false"),
+    Field("automaticRemediation", "automatic_remediation", True, _bool,
+          "Run remediation automatically where the catalog says it is safe (otherwise on request only).",
+          "true/false"),
+    Field("organizationConfig", "organization_config", False, _bool,
+          "Organization mode: organization rules and conformance packs and an organization aggregator "
+          "(deploy from the management or delegated admin account; needs organizationId).", "true/false"),
+    Field("aggregator", "aggregator", "none", _one_of(AGGREGATORS),
+          "A Config aggregator over this account's regions (`account`) or the organization (`organization`).",
+          "none, account, organization"),
 )
 
 FIELDS_BY_KEY = {f.key: f for f in FIELDS}
+FIELDS_BY_ATTR = {f.attr: f for f in FIELDS}
 
 
 @dataclass(frozen=True)
@@ -235,6 +330,30 @@ class Settings:
     account_public_access_block: bool = True
     ebs_encryption_by_default: bool = True
     tags: Mapping[str, str] = field(default_factory=dict)
+    config: bool = True
+    regions: tuple = ()
+    recorder: str = "create"
+    recording_frequency: str = "CONTINUOUS"
+    snapshot_frequency: str = "TwentyFour_Hours"
+    config_role: str = "service-linked"
+    baseline_rules_as: str = "rules"
+    conformance_packs: tuple = ("cis",)
+    custom_conformance_packs: tuple = ()
+    disabled_rules: tuple = ()
+    blocked_ports: tuple = (20, 21, 3389, 3306, 4333)
+    remediation: bool = True
+    automatic_remediation: bool = True
+    organization_config: bool = False
+    aggregator: str = "none"
+
+    @property
+    def config_regions(self) -> tuple:
+        """The home region first, then the other regions Config covers."""
+        return (self.region, *[r for r in self.regions if r != self.region])
+
+    @property
+    def effective_aggregator(self) -> str:
+        return "organization" if self.organization_config else self.aggregator
 
     @property
     def object_lock(self) -> bool:
@@ -310,6 +429,22 @@ def _conflicts(p: Mapping[str, Any]) -> list[str]:
     if "object_lock_days" in p and p.get("object_lock_mode", "none") == "none":
         out.append(f"{NAMESPACE}:objectLockDays: set but {NAMESPACE}:objectLockMode is 'none'; "
                    "expected objectLockMode GOVERNANCE or COMPLIANCE")
+    if p.get("organization_config") and not org_id:
+        out.append(f"{NAMESPACE}:organizationConfig: true needs {NAMESPACE}:organizationId (and an organization "
+                   "trail); expected organizationId such as o-a1b2c3d4e5")
+    if p.get("aggregator") == "organization" and not org_id:
+        out.append(f"{NAMESPACE}:aggregator: 'organization' needs {NAMESPACE}:organizationId; expected "
+                   "'account' or 'none', or set organizationId")
+    if p.get("organization_config") and p.get("aggregator") == "account":
+        out.append(f"{NAMESPACE}:aggregator: 'account' conflicts with {NAMESPACE}:organizationConfig, which "
+                   "aggregates the organization; expected 'organization' or 'none'")
+    if not p.get("config", True) and any(k in p for k in ("regions", "conformance_packs", "disabled_rules")):
+        set_keys = [k for k in ("regions", "conformance_packs", "disabled_rules") if k in p]
+        out.append(f"{NAMESPACE}:config: false, but {', '.join(FIELDS_BY_ATTR[k].key for k in set_keys)} "
+                   "configure AWS Config; expected config: true or remove them")
+    names = [pack["name"] for pack in p.get("custom_conformance_packs", ())]
+    if len(set(names)) != len(names):
+        out.append(f"{NAMESPACE}:customConformancePacks: two packs share a name; expected distinct names")
     buckets = p.get("data_event_buckets", ())
     if "*" in buckets and len(buckets) > 1:
         out.append(f"{NAMESPACE}:dataEventBuckets: \"*\" already covers every bucket; expected [\"*\"] alone "

@@ -79,13 +79,20 @@ def test_key_policy_statements(default):
             "Action": ["kms:Decrypt", "kms:ReEncryptFrom"], "Resource": "*",
             "Condition": {"StringEquals": {"kms:CallerAccount": ACCOUNT},
                           "Null": {"kms:EncryptionContext:aws:cloudtrail:arn": "false"}}},
+        "ConfigUseOfKey": {"Sid": "ConfigUseOfKey", "Effect": "Allow", "Principal": {"Service": "config.amazonaws.com"},
+                           "Action": ["kms:Decrypt", "kms:GenerateDataKey*"], "Resource": "*",
+                           "Condition": {"StringEquals": {"aws:SourceAccount": ACCOUNT}}},
     }
 
 
 def test_log_bucket_policy_statements(default):
     name = default.one(POLICY, "audit-logs-policy").inputs["bucket"]
     arn = f"arn:aws:s3:::{name}"
-    assert Plan.statements(default.one(POLICY, "audit-logs-policy")) == {
+    statements = Plan.statements(default.one(POLICY, "audit-logs-policy"))
+    # Config's three statements are asserted in test_config.py.
+    assert set(statements) == {"DenyInsecureTransport", "CloudTrailAclCheck", "CloudTrailWrite",
+                               "ConfigBucketPermissionsCheck", "ConfigBucketExistenceCheck", "ConfigBucketDelivery"}
+    assert {k: statements[k] for k in ("DenyInsecureTransport", "CloudTrailAclCheck", "CloudTrailWrite")} == {
         "DenyInsecureTransport": {"Sid": "DenyInsecureTransport", "Effect": "Deny", "Principal": "*",
                                   "Action": "s3:*", "Resource": [arn, f"{arn}/*"],
                                   "Condition": {"Bool": {"aws:SecureTransport": "false"}}},
@@ -146,8 +153,10 @@ def test_each_bucket_key_and_topic_has_exactly_one_policy():
     assert plan.of_type("aws:kms/keyPolicy:KeyPolicy") == [] and len(plan.of_type(KEY)) == 1
     assert "policy" in plan.one(KEY).inputs
     topics = plan.of_type("aws:sns/topic:Topic")
-    assert [t.name for t in topics] == ["audit-trail-delivery"] and "policy" not in topics[0].inputs
-    assert plan.names("aws:sns/topicPolicy:TopicPolicy") == ["audit-trail-delivery-policy"]
+    assert plan.names("aws:sns/topic:Topic") == ["audit-config-us-east-1-notifications", "audit-trail-delivery"]
+    assert all("policy" not in t.inputs for t in topics)
+    assert plan.names("aws:sns/topicPolicy:TopicPolicy") == ["audit-config-us-east-1-notifications-policy",
+                                                              "audit-trail-delivery-policy"]
 
 
 def test_children_have_component_parents_and_derived_names(default):
@@ -221,12 +230,12 @@ def test_cloud_watch_logs_delivery():
     group_arn = f"arn:aws:logs:us-east-1:{ACCOUNT}:log-group:/aws/cloudtrail/audit-trail"
     trail = plan.one(TRAIL).inputs
     assert trail["cloudWatchLogsGroupArn"] == group_arn + ":*"
-    role = plan.one("aws:iam/role:Role")
+    role = plan.one("aws:iam/role:Role", "audit-trail-logs-role")
     assert trail["cloudWatchLogsRoleArn"].startswith(f"arn:aws:iam::{ACCOUNT}:role/{role.name}-")
     assert json.loads(role.inputs["assumeRolePolicy"])["Statement"] == [{
         "Effect": "Allow", "Principal": CT, "Action": "sts:AssumeRole",
         "Condition": {"StringEquals": {"aws:SourceAccount": ACCOUNT}}}]
-    assert json.loads(plan.one("aws:iam/rolePolicy:RolePolicy").inputs["policy"])["Statement"] == [{
+    assert json.loads(plan.one("aws:iam/rolePolicy:RolePolicy", "audit-trail-logs-delivery").inputs["policy"])["Statement"] == [{
         "Sid": "DeliverToTrailLogGroup", "Effect": "Allow", "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
         "Resource": f"{group_arn}:log-stream:*"}]
     assert Plan.statements(plan.one(KEY))["CloudWatchLogsEncrypt"]["Condition"] == {
@@ -236,18 +245,19 @@ def test_cloud_watch_logs_delivery():
 
 
 def test_no_cloud_watch_logs_by_default(default):
-    assert default.of_type("aws:cloudwatch/logGroup:LogGroup") == [] and default.of_type("aws:iam/role:Role") == []
+    assert default.of_type("aws:cloudwatch/logGroup:LogGroup") == []
+    assert "audit-trail-logs-role" not in default.names("aws:iam/role:Role")
     assert "CloudWatchLogsEncrypt" not in Plan.statements(default.one(KEY))
 
 
 def test_delivery_notifications():
     plan = run_baseline({"deliveryNotifications": True})
-    topic = plan.one("aws:sns/topic:Topic").inputs
+    topic = plan.one("aws:sns/topic:Topic", "audit-trail-delivery").inputs
     assert topic["name"] == "audit-trail-log-delivery"
     assert topic["kmsMasterKeyId"] == plan.one(TRAIL).inputs["kmsKeyId"]
     assert plan.one(TRAIL).inputs["snsTopicName"] == "audit-trail-log-delivery"
     topic_arn = f"arn:aws:sns:us-east-1:{ACCOUNT}:audit-trail-log-delivery"
-    assert Plan.statements(plan.one("aws:sns/topicPolicy:TopicPolicy")) == {
+    assert Plan.statements(plan.one("aws:sns/topicPolicy:TopicPolicy", "audit-trail-delivery-policy")) == {
         "CloudTrailPublish": {"Sid": "CloudTrailPublish", "Effect": "Allow", "Principal": CT, "Action": "SNS:Publish",
                               "Resource": topic_arn, "Condition": {"StringEquals": {"aws:SourceArn": TRAIL_ARN}}},
         "DenyInsecureTransport": {"Sid": "DenyInsecureTransport", "Effect": "Deny", "Principal": "*",

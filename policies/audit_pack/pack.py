@@ -81,6 +81,8 @@ def build_policies() -> list:
     policies = []
     for rule in catalog.RULES:
         kind = rule["mirror"]["kind"]
+        if rule["name"] not in RESOURCE_RULES and rule["name"] not in STACK_RULES:
+            continue  # not yet mirrored
         if kind == "resource":
             policies.append(_resource_policy(rule))
         elif kind == "stack":

@@ -1,0 +1,86 @@
+"""AWS Config's recorder, delivery channel and notifications in one region."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Mapping, Optional
+
+import pulumi
+import pulumi_aws as aws
+
+from .policy_docs import allow, render, service
+
+CONFIG = "config.amazonaws.com"
+PREFIX = "config"  # the delivery channel's key prefix in the shared log bucket
+
+
+def bucket_statements(bucket_arn, *, account_id: pulumi.Input[str], prefix: str = PREFIX) -> list[dict]:
+    """What Config needs in the log bucket's policy, limited to this account by ``aws:SourceAccount``."""
+    this_account = {"aws:SourceAccount": account_id}
+    return [
+        allow("ConfigBucketPermissionsCheck", service(CONFIG), "s3:GetBucketAcl", bucket_arn,
+              {"StringEquals": this_account}),
+        allow("ConfigBucketExistenceCheck", service(CONFIG), "s3:ListBucket", bucket_arn,
+              {"StringEquals": this_account}),
+        allow("ConfigBucketDelivery", service(CONFIG), "s3:PutObject",
+              pulumi.Output.concat(bucket_arn, f"/{prefix}/AWSLogs/", account_id, "/Config/*"),
+              {"StringEquals": {"s3:x-amz-acl": "bucket-owner-full-control", **this_account}}),
+    ]
+
+
+def key_statements(account_id: pulumi.Input[str]) -> list[dict]:
+    """Config writes through the bucket's default encryption and publishes to encrypted topics."""
+    return [allow("ConfigUseOfKey", service(CONFIG), ["kms:Decrypt", "kms:GenerateDataKey*"], "*",
+                  {"StringEquals": {"aws:SourceAccount": account_id}})]
+
+
+@dataclass
+class RegionalRecorderArgs:
+    region: Optional[str]
+    """None for the provider's (home) region, otherwise the region's name."""
+    home: bool
+    """Records global resource types (IAM) only in the home region."""
+    role_arn: pulumi.Input[str]
+    bucket_name: pulumi.Input[str]
+    kms_key_arn: Optional[pulumi.Input[str]]
+    """Key for delivered objects (the bucket's SSE-KMS key), or None for SSE-S3."""
+    topic_key_arn: pulumi.Input[str]
+    """Key encrypting the notification topic; it must be in this region."""
+    account_id: pulumi.Input[str]
+    recording_frequency: str = "CONTINUOUS"
+    snapshot_frequency: str = "TwentyFour_Hours"
+    tags: Mapping[str, str] = field(default_factory=dict)
+
+
+class RegionalRecorder(pulumi.ComponentResource):
+    """Recorder (all supported types), delivery channel, recorder status and SNS topic of one region."""
+
+    def __init__(self, name: str, args: RegionalRecorderArgs, opts: Optional[pulumi.ResourceOptions] = None):
+        super().__init__("audit-baseline:config:RegionalRecorder", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        region = args.region
+        self.topic = aws.sns.Topic(f"{name}-notifications", kms_master_key_id=args.topic_key_arn, region=region,
+                                   tags=dict(args.tags) or None, opts=child)
+        self.topic_policy = aws.sns.TopicPolicy(
+            f"{name}-notifications-policy", arn=self.topic.arn, region=region,
+            policy=render([
+                allow("ConfigPublish", service(CONFIG), "SNS:Publish", self.topic.arn,
+                      {"StringEquals": {"aws:SourceAccount": args.account_id}}),
+                {"Sid": "DenyInsecureTransport", "Effect": "Deny", "Principal": "*", "Action": "SNS:Publish",
+                 "Resource": self.topic.arn, "Condition": {"Bool": {"aws:SecureTransport": "false"}}}]),
+            opts=child)
+        self.recorder = aws.cfg.Recorder(
+            f"{name}-recorder", name="audit-baseline", role_arn=args.role_arn, region=region,
+            recording_group=aws.cfg.RecorderRecordingGroupArgs(
+                all_supported=True, include_global_resource_types=args.home),
+            recording_mode=aws.cfg.RecorderRecordingModeArgs(recording_frequency=args.recording_frequency),
+            opts=child)
+        self.channel = aws.cfg.DeliveryChannel(
+            f"{name}-channel", name="audit-baseline", s3_bucket_name=args.bucket_name, s3_key_prefix=PREFIX,
+            s3_kms_key_arn=args.kms_key_arn, sns_topic_arn=self.topic.arn, region=region,
+            snapshot_delivery_properties=aws.cfg.DeliveryChannelSnapshotDeliveryPropertiesArgs(
+                delivery_frequency=args.snapshot_frequency),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[self.recorder, self.topic_policy]))
+        self.status = aws.cfg.RecorderStatus(
+            f"{name}-status", name=self.recorder.name, is_enabled=True, region=region,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[self.channel]))
+        self.register_outputs({"topicArn": self.topic.arn})

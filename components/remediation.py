@@ -1,0 +1,81 @@
+"""Auto-remediation through SSM Automation: one role, and the parameters each runbook takes."""
+from __future__ import annotations
+
+from typing import Mapping, Optional, Sequence
+
+import pulumi
+import pulumi_aws as aws
+
+from audit_pack import catalog
+
+from . import policy_docs
+
+# Retries and pacing for every remediation: a failing runbook is retried 5 times a minute apart,
+# and at most 10% of the targets run at once, stopping when 10% have failed.
+ATTEMPTS, RETRY_SECONDS, CONCURRENCY_PERCENT, ERROR_PERCENT = 5, 60, 10, 10
+
+
+def permissions(rule_names: Sequence[str]) -> list[str]:
+    """The union of what the chosen runbooks need, sorted."""
+    return sorted({p for n in rule_names for p in catalog.RULES_BY_NAME[n]["remediation"]["permissions"]})
+
+
+def parameters(rule_name: str, values: Mapping[str, str]) -> dict[str, dict]:
+    """Runbook parameters: {name: {"resource_value": "RESOURCE_ID"} | {"static_value": text}}.
+
+    ``values`` fills the catalog's placeholders: automationRoleArn, accountId, auditKeyArn.
+    """
+    spec = dict(catalog.RULES_BY_NAME[rule_name]["remediation"]["parameters"])
+    out: dict[str, dict] = {}
+    for name, value in spec.items():
+        if value == "RESOURCE_ID":
+            out[name] = {"resource_value": "RESOURCE_ID"}
+        else:
+            out[name] = {"static_value": value.format(**values)}
+    out["AutomationAssumeRole"] = {"static_value": values["automationRoleArn"]}
+    return out
+
+
+class RemediationRole(pulumi.ComponentResource):
+    """The role SSM Automation assumes to remediate: only the actions the chosen runbooks need."""
+
+    def __init__(self, name: str, *, account_id: pulumi.Input[str], rule_names: Sequence[str],
+                 tags: Optional[Mapping[str, str]] = None, opts: Optional[pulumi.ResourceOptions] = None):
+        super().__init__("audit-baseline:config:RemediationRole", name, None, opts)
+        self.actions = permissions(rule_names)
+        self.role = aws.iam.Role(
+            name, description="Assumed by SSM Automation to remediate AWS Config findings",
+            assume_role_policy=policy_docs.assume_role_policy(
+                "ssm.amazonaws.com", {"StringEquals": {"aws:SourceAccount": account_id}}),
+            tags=dict(tags or {}) or None, opts=pulumi.ResourceOptions(parent=self))
+        self.policy = aws.iam.RolePolicy(
+            f"{name}-runbooks", role=self.role.id,
+            policy=policy_docs.render([{"Sid": "RunbookActions", "Effect": "Allow", "Action": self.actions,
+                                        "Resource": "*"}]),
+            opts=pulumi.ResourceOptions(parent=self))
+        self.arn = self.role.arn
+        self.register_outputs({"arn": self.arn})
+
+
+def configuration(name: str, rule_name: str, *, region: Optional[str], values: Mapping[str, pulumi.Input[str]],
+                  automatic: bool, opts: pulumi.ResourceOptions) -> aws.cfg.RemediationConfiguration:
+    """A RemediationConfiguration for an individually deployed rule."""
+    remediation = catalog.RULES_BY_NAME[rule_name]["remediation"]
+    spec = dict(remediation["parameters"])
+    params = []
+    for pname, value in spec.items():
+        if value == "RESOURCE_ID":
+            params.append(aws.cfg.RemediationConfigurationParameterArgs(name=pname, resource_value="RESOURCE_ID"))
+        else:
+            params.append(aws.cfg.RemediationConfigurationParameterArgs(
+                name=pname, static_value=values[value.strip("{}")]))
+    params.append(aws.cfg.RemediationConfigurationParameterArgs(
+        name="AutomationAssumeRole", static_value=values["automationRoleArn"]))
+    return aws.cfg.RemediationConfiguration(
+        name, config_rule_name=rule_name, target_type="SSM_DOCUMENT", target_id=remediation["document"],
+        parameters=params, automatic=automatic, maximum_automatic_attempts=ATTEMPTS,
+        retry_attempt_seconds=RETRY_SECONDS, region=region,
+        execution_controls=aws.cfg.RemediationConfigurationExecutionControlsArgs(
+            ssm_controls=aws.cfg.RemediationConfigurationExecutionControlsSsmControlsArgs(
+                concurrent_execution_rate_percentage=CONCURRENCY_PERCENT, error_percentage=ERROR_PERCENT)),
+        opts=opts)
