@@ -145,6 +145,12 @@ class Registration:
         return {"protect": self.protect, "retainOnDelete": self.retain_on_delete, "dependsOn": sorted(self.depends_on)}
 
 
+# Properties the AWS provider's Check fills by auto-naming before the engine sends inputs to analyzers.
+AUTONAMED = {"aws:s3/bucket:Bucket": "bucket", "aws:s3/bucketV2:BucketV2": "bucket", "aws:sns/topic:Topic": "name",
+             "aws:iam/role:Role": "name", "aws:ec2/securityGroup:SecurityGroup": "name",
+             "aws:cloudwatch/logGroup:LogGroup": "name", "aws:iam/policy:Policy": "name"}
+
+
 class RecordingMonitor(MockMonitor):
     """A MockMonitor that keeps parent, options and dependencies, which ``Mocks.new_resource`` never sees,
     and builds URNs the way the engine does (the full chain of parent types)."""
@@ -171,6 +177,10 @@ class RecordingMonitor(MockMonitor):
             return response
         from pulumi.runtime import rpc
         inputs = rpc.deserialize_properties(request.object)
+        field = AUTONAMED.get(request.type)
+        state = self.resources[urn].state if urn in self.resources else {}
+        if field and field not in inputs and f"{field}Prefix" not in inputs and field in state:
+            inputs[field] = state[field]
         self.registrations.append(Registration(
             urn=urn, type=request.type, name=request.name, custom=bool(request.custom),
             parent=request.parent or None, inputs=_plain(inputs),

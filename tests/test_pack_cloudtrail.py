@@ -140,7 +140,7 @@ def test_a_failing_check_gives_no_verdict_instead_of_raising(monkeypatch, capsys
     from audit_pack import catalog, pack as pack_module
     from audit_pack.registry import RESOURCE_RULES, ResourceRule
 
-    def broken(_props, _config):
+    def broken(_props, _config, kind=""):
         raise KeyError("boom")
 
     rule = catalog.RULES_BY_NAME["cloud-trail-encryption-enabled"]
@@ -148,7 +148,7 @@ def test_a_failing_check_gives_no_verdict_instead_of_raising(monkeypatch, capsys
     policy = pack_module._resource_policy(rule)
 
     class Args:
-        resource_type, props = "t:m:T", {"a": 1}
+        resource_type, props, name = "t:m:T", {"a": 1}, "broken"
 
         def get_config(self):
             return {}

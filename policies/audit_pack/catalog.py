@@ -16,7 +16,9 @@ Entry keys:
   severity        low | medium | high | critical
   controls        framework controls, each "<framework> <version> <control id>"
   baseline        True for the rules the baseline always deploys (the seed pack's thirteen)
-  remediation     {"document", "parameters", "automatic", "permissions"} or None. Parameter values:
+  remediation     {"document", "parameters", "automatic", "permissions", "deploy_time"} or None.
+                  deploy_time names the pack policy whose `remediate` mirrors the runbook before
+                  deployment (only where automatic remediation is safe). Parameter values:
                   "RESOURCE_ID" (the non-compliant resource), or a placeholder the program fills:
                   "{accountId}", "{auditKeyArn}". AutomationAssumeRole is always added.
   mirror          {"kind": "resource"|"stack", "enforcement": "mandatory"|"advisory"}
@@ -53,7 +55,8 @@ def _none(reason):
 
 
 _PUBLIC_S3 = {"document": "AWS-DisableS3BucketPublicReadWrite", "parameters": {"S3BucketName": "RESOURCE_ID"},
-              "automatic": True, "permissions": ["s3:GetBucketPublicAccessBlock", "s3:PutBucketPublicAccessBlock"]}
+              "automatic": True, "permissions": ["s3:GetBucketPublicAccessBlock", "s3:PutBucketPublicAccessBlock"],
+              "deploy_time": "disable-s3-bucket-public-read-write"}
 _S3_PUBLIC_NIST = [f"{NIST} {c}" for c in ("AC-3", "AC-4", "AC-6", "AC-21", "SC-7")]
 _ENCRYPTION_NIST = [f"{NIST} {c}" for c in ("SC-13", "SC-28", "SC-28(1)")]
 _MFA_NIST = [f"{NIST} {c}" for c in ("AC-2(1)", "IA-2(1)", "IA-2(2)", "IA-2(6)", "IA-2(8)")]
@@ -86,9 +89,9 @@ RULES: tuple[dict, ...] = (
           resource_types=["AWS::EC2::SecurityGroup"], changes=True, periodic=DAILY, severity="high",
           controls=[f"{NIST} {c}" for c in ("AC-4", "CM-7", "SC-7", "SC-7(5)")],
           remediation={"document": "AWS-DisableIncomingSSHOnPort22", "parameters": {"SecurityGroupIds": "RESOURCE_ID"},
-                       "automatic": True,
+                       "automatic": True, "deploy_time": "restricted-ssh",
                        "permissions": ["ec2:DescribeSecurityGroups", "ec2:RevokeSecurityGroupIngress"]},
-          mirror=_mirror("stack", "mandatory"), baseline=True,
+          mirror=_mirror("resource", "mandatory"), baseline=True,
           steps="Narrow the ingress rule's cidr_blocks / ipv6_cidr_blocks to your own networks, or remove it and "
                 "use SSM Session Manager."),
     _rule("restricted-common-ports", "RESTRICTED_INCOMING_TRAFFIC",
@@ -101,7 +104,7 @@ RULES: tuple[dict, ...] = (
           remediation={"document": "AWSConfigRemediation-RemoveUnrestrictedSourceIngressRules",
                        "parameters": {"SecurityGroupId": "RESOURCE_ID"}, "automatic": False,
                        "permissions": ["ec2:DescribeSecurityGroups", "ec2:RevokeSecurityGroupIngress", *SSM_RUN]},
-          mirror=_mirror("stack", "mandatory"), baseline=True,
+          mirror=_mirror("resource", "mandatory"), baseline=True,
           steps="Narrow the ingress rule's CIDR ranges for the blocked ports (20, 21, 3306, 3389, 4333 by default) "
                 "to your own networks, or remove the rule."),
     _rule("root-account-mfa-enabled", "ROOT_ACCOUNT_MFA_ENABLED",
@@ -126,7 +129,7 @@ RULES: tuple[dict, ...] = (
     _rule("encrypted-volumes", "ENCRYPTED_VOLUMES",
           "Attached EBS volumes are encrypted.",
           resource_types=["AWS::EC2::Volume"], changes=True, severity="medium", controls=_ENCRYPTION_NIST,
-          mirror=_mirror("resource", "mandatory"), baseline=True,
+          mirror=_mirror("stack", "mandatory"), baseline=True,
           steps="Set encrypted=True on the aws.ebs.Volume (or the instance's root and EBS block devices), "
                 "optionally with kms_key_id; or turn on EBS encryption by default and say so in the policy config."),
     _rule("rds-storage-encrypted", "RDS_STORAGE_ENCRYPTED",
@@ -146,6 +149,7 @@ RULES: tuple[dict, ...] = (
           resource_types=["AWS::CloudTrail::Trail"], periodic=DAILY, severity="medium", controls=[f"{CIS} 3.2"],
           remediation={"document": "AWSConfigRemediation-EnableCloudTrailLogFileValidation",
                        "parameters": {"TrailName": "RESOURCE_ID"}, "automatic": True,
+                       "deploy_time": "cloud-trail-log-file-validation-enabled",
                        "permissions": ["cloudtrail:GetTrail", "cloudtrail:UpdateTrail", *SSM_RUN]},
           mirror=_mirror("resource", "mandatory"), baseline=True,
           steps="Set enable_log_file_validation=True on the aws.cloudtrail.Trail."),
@@ -211,7 +215,7 @@ RULES: tuple[dict, ...] = (
           "EBS encryption by default is enabled in the region.", periodic=DAILY, severity="medium",
           controls=[f"{CIS} 5.1.1", *_ENCRYPTION_NIST],
           remediation={"document": "AWSConfigRemediation-EnableEbsEncryptionByDefault", "parameters": {},
-                       "automatic": True,
+                       "automatic": True, "deploy_time": "ec2-ebs-encryption-by-default",
                        "permissions": ["ec2:EnableEbsEncryptionByDefault", "ec2:GetEbsEncryptionByDefault", *SSM_RUN]},
           mirror=_mirror("resource", "advisory"),
           steps="Declare aws.ebs.EncryptionByDefault(enabled=True) in every region you use."),

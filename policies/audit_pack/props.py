@@ -72,3 +72,50 @@ def plain(value: Any) -> Any:
 
 def is_unknown(value: Any) -> bool:
     return value is UNKNOWN
+
+
+def truthy(value: Any) -> Any:
+    """True, False or UNKNOWN for a bool the engine may send as a bool or a string ("true")."""
+    if value is UNKNOWN:
+        return UNKNOWN
+    if isinstance(value, str):
+        return value.strip().lower() == "true"
+    return value is True
+
+
+def as_list(value: Any) -> list:
+    """A list property as a list (absent or malformed: empty; UNKNOWN stays inside as an element)."""
+    if value is UNKNOWN:
+        return [UNKNOWN]
+    return list(value) if isinstance(value, list) else []
+
+
+def as_dict(value: Any) -> dict:
+    return value if isinstance(value, dict) else {}
+
+
+def number(value: Any) -> Any:
+    """An int from a float or a numeric string; UNKNOWN or None otherwise."""
+    if value is UNKNOWN:
+        return UNKNOWN
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)):
+        return int(value)
+    if isinstance(value, str):
+        try:
+            return int(float(value))
+        except ValueError:
+            return None
+    return None
+
+
+def has_unknown(value: Any) -> bool:
+    """Whether ``value`` holds an unknown anywhere inside."""
+    if value is UNKNOWN:
+        return True
+    if isinstance(value, dict):
+        return any(has_unknown(v) for v in value.values())
+    if isinstance(value, list):
+        return any(has_unknown(v) for v in value)
+    return False

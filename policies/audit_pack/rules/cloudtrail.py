@@ -10,7 +10,7 @@ TRAIL = ("aws:cloudtrail/trail:Trail",)
 
 
 @resource_check("cloud-trail-log-file-validation-enabled", TRAIL)
-def log_file_validation(props: Mapping[str, Any], _config: Mapping[str, Any]) -> list[str]:
+def log_file_validation(props: Mapping[str, Any], _config: Mapping[str, Any], kind: str = "") -> list[str]:
     value = props.get("enableLogFileValidation")
     if value is UNKNOWN or value is True:
         return []
@@ -19,7 +19,7 @@ def log_file_validation(props: Mapping[str, Any], _config: Mapping[str, Any]) ->
 
 
 @resource_check("cloud-trail-encryption-enabled", TRAIL)
-def encryption(props: Mapping[str, Any], _config: Mapping[str, Any]) -> list[str]:
+def encryption(props: Mapping[str, Any], _config: Mapping[str, Any], kind: str = "") -> list[str]:
     value = props.get("kmsKeyId")
     if value is UNKNOWN or (isinstance(value, str) and value):
         return []
@@ -28,7 +28,7 @@ def encryption(props: Mapping[str, Any], _config: Mapping[str, Any]) -> list[str
 
 
 @resource_check("multi-region-cloudtrail-enabled", TRAIL)
-def multi_region(props: Mapping[str, Any], _config: Mapping[str, Any]) -> list[str]:
+def multi_region(props: Mapping[str, Any], _config: Mapping[str, Any], kind: str = "") -> list[str]:
     problems = []
     if props.get("isMultiRegionTrail") is not True and props.get("isMultiRegionTrail") is not UNKNOWN:
         problems.append("isMultiRegionTrail is not true: the trail records one region only. "
