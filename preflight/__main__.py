@@ -16,7 +16,7 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="preflight", description=__doc__)
     parser.add_argument("--program", default=str(ROOT), help="Pulumi Python project directory (default: this one)")
     parser.add_argument("--stack", default="dev", help="stack name; reads Pulumi.<stack>.yaml (default: dev)")
-    parser.add_argument("--format", choices=("text", "json"), default="text")
+    parser.add_argument("--format", choices=("text", "json", "sarif"), default="text")
     parser.add_argument("--policy-config", default=None, help="JSON file as for --policy-pack-config")
     parser.add_argument("--pack", default=str(ROOT / "policies"), help="policy pack directory")
     parser.add_argument("--account", default="123456789012", help="account id the mocks answer with")
@@ -34,6 +34,9 @@ def main(argv=None) -> int:
         return 2
     if args.format == "json":
         print(json.dumps(document, indent=2))
+    elif args.format == "sarif":
+        from .sarif import to_sarif
+        print(json.dumps(to_sarif(document), indent=2))
     else:
         from .report import to_text
         sys.stdout.write(to_text(document))

@@ -163,7 +163,8 @@ def effective_config(info: analyzer_pb2.AnalyzerInfo, user: Mapping[str, Any]) -
     out: dict[str, dict] = {}
     for name, policy in policies.items():
         entry: dict[str, Any] = {"enforcementLevel": LEVEL_NAMES[policy.enforcementLevel]}
-        schema = json_format.MessageToDict(policy.configSchema.properties) if policy.HasField("configSchema") else {}
+        schema = _integral(json_format.MessageToDict(policy.configSchema.properties)) \
+            if policy.HasField("configSchema") else {}
         for prop, spec in schema.items():
             if isinstance(spec, dict) and "default" in spec:
                 entry[prop] = spec["default"]
@@ -192,6 +193,17 @@ def effective_config(info: analyzer_pb2.AnalyzerInfo, user: Mapping[str, Any]) -
         _validate(name, entry, schema, list(policy.configSchema.required))
         out[name] = entry
     return out
+
+
+def _integral(value: Any) -> Any:
+    """Protobuf Structs carry every number as a double; give whole numbers back their integer form."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, dict):
+        return {k: _integral(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_integral(v) for v in value]
+    return value
 
 
 def _level(value: Any, where: str) -> str:

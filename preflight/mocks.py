@@ -140,6 +140,8 @@ class Registration:
     property_dependencies: dict = field(default_factory=dict)
     provider: str = ""
     id: str = ""
+    source: Optional[dict] = None
+    """Where the program declared the resource: {"uri": file URI, "line": n}, as the SDK reports it."""
 
     def options(self) -> dict:
         return {"protect": self.protect, "retainOnDelete": self.retain_on_delete, "dependsOn": sorted(self.depends_on)}
@@ -187,7 +189,9 @@ class RecordingMonitor(MockMonitor):
             protect=bool(request.protect), retain_on_delete=bool(request.retainOnDelete),
             depends_on=list(request.dependencies),
             property_dependencies={k: list(v.urns) for k, v in request.propertyDependencies.items()},
-            provider=request.provider, id=response.id))
+            provider=request.provider, id=response.id,
+            source={"uri": request.sourcePosition.uri, "line": request.sourcePosition.line}
+            if request.HasField("sourcePosition") and request.sourcePosition.uri else None))
         return response
 
 

@@ -57,7 +57,13 @@ def judge(registrations, stack: str, pack_dir: Path, user_policy_config: dict) -
         found.extend(diagnostics(pack.analyze_stack(registrations), severities))
         pack_meta = {"name": info.name, "version": _pack_version(pack_dir) or info.version,
                      "policies": len(info.policies)}
-    return to_json(stack, registrations, found, remediations, pack_meta)
+        rules = {p.name: {"description": p.description, "severity": severities[p.name],
+                          "enforcementLevel": config[p.name]["enforcementLevel"],
+                          "remediationSteps": p.remediation_steps, "url": p.url, "tags": list(p.tags)}
+                 for p in info.policies}
+    document = to_json(stack, registrations, found, remediations, pack_meta)
+    document["rules"] = rules
+    return document
 
 
 def _severity(policy) -> str:

@@ -33,7 +33,7 @@ def to_json(stack: str, registrations: Sequence, diagnostics: Sequence[Mapping[s
     document = {
         "stack": stack,
         "resources": [{"urn": r.urn, "type": r.type, "name": r.name, "parent": r.parent, "custom": r.custom,
-                       "inputs": r.inputs, "options": r.options()} for r in registrations],
+                       "inputs": r.inputs, "options": r.options(), "source": r.source} for r in registrations],
         "diagnostics": list(diagnostics),
         "summary": {
             "resources": len(registrations),
@@ -80,17 +80,28 @@ def to_text(document: Mapping[str, Any]) -> str:
         walk(root["urn"], "")
 
     lines.append("")
-    if document["diagnostics"]:
-        lines.append("Policy diagnostics:")
-        names = {r["urn"]: f"{r['type']} {r['name']}" for r in resources}
-        for d in sorted(document["diagnostics"], key=lambda d: (d["enforcementLevel"] != "mandatory", d["policy"])):
-            lines.append(f"  [{d['enforcementLevel']}, {d['severity']}] {d['policy']}"
-                         f"  ->  {names.get(d['urn'], d['urn'] or 'the stack')}")
-            for text in d["message"].splitlines():
-                lines.append(f"      {text}")
+    names = {r["urn"]: f"{r['type']} {r['name']}" for r in resources}
+    rules = document.get("rules", {})
+    by_policy: dict[str, list] = {}
+    for d in document["diagnostics"]:
+        by_policy.setdefault(d["policy"], []).append(d)
+    order = sorted(by_policy, key=lambda p: (not any(d["enforcementLevel"] == "mandatory" for d in by_policy[p]), p))
+    for policy in order:
+        found = by_policy[policy]
+        first = found[0]
+        description = rules.get(policy, {}).get("description", "")
+        lines.append(f"[{first['enforcementLevel']}, {first['severity']}] {policy}: {description}")
+        for d in found:
+            detail = d["message"].split("\n", 1)[1] if "\n" in d["message"] else d["message"]
+            lines.append(f"  - {names.get(d['urn'], d['urn'] or 'the stack')}: {detail}")
+        steps = rules.get(policy, {}).get("remediationSteps")
+        if steps:
+            lines.append(f"  fix: {steps}")
         lines.append("")
     for r in document.get("remediations", []):
-        lines.append(f"  [remediated] {r['policy']}  ->  {r['urn']}")
+        lines.append(f"[remediated] {r['policy']}: {names.get(r['urn'], r['urn'])}")
+    if document.get("remediations"):
+        lines.append("")
     summary = document["summary"]
     verdict = "FAILED: mandatory policy violations" if summary["mandatory"] else "passed"
     lines.append(f"Summary: {summary['resources']} resources, {summary['mandatory']} mandatory and "

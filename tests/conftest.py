@@ -86,3 +86,30 @@ def verdicts(pack: PackClient, registrations) -> list[tuple[str, str, str]]:
 
 def messages(pack: PackClient, registration) -> dict[str, str]:
     return {d.policyName: d.message for d in pack.analyze(registration).diagnostics}
+
+
+def all_verdicts(pack: PackClient, registrations) -> list[tuple[str, str, str]]:
+    """(policy, level, resource name) from Analyze on each resource and AnalyzeStack on all, sorted —
+    what the engine reports for a preview."""
+    from preflight.analyzer import LEVEL_NAMES
+    names = {r.urn: r.name for r in registrations}
+    out = verdicts(pack, registrations)
+    for d in pack.analyze_stack(registrations).diagnostics:
+        out.append((d.policyName, LEVEL_NAMES[d.enforcementLevel], names.get(d.urn, d.urn)))
+    return sorted(out)
+
+
+class configured:
+    """Configure the pack as the CLI would with a user policy config, and restore the defaults after."""
+
+    def __init__(self, pack: PackClient, user_config: dict):
+        self.pack, self.user_config = pack, user_config
+
+    def __enter__(self):
+        from preflight.analyzer import effective_config
+        self.pack.configure(effective_config(self.pack.info(), self.user_config))
+        return self.pack
+
+    def __exit__(self, *_exc):
+        from preflight.analyzer import effective_config
+        self.pack.configure(effective_config(self.pack.info(), {}))

@@ -47,7 +47,7 @@ def test_contract_shape(dev_json):
     assert set(dev_json) >= {"stack", "resources", "diagnostics", "summary"}
     assert dev_json["stack"] == "dev"
     for resource in dev_json["resources"]:
-        assert set(resource) == RESOURCE_KEYS
+        assert set(resource) >= RESOURCE_KEYS
         assert {"protect", "retainOnDelete", "dependsOn"} <= set(resource["options"])
     assert dev_json["summary"] == {"resources": len(dev_json["resources"]), "mandatory": 0,
                                    "advisory": len(dev_json["diagnostics"])}
@@ -147,5 +147,8 @@ def test_text_report_for_people():
     assert lines[2:5] == ["pulumi:pulumi:Stack  noncompliant-test",
                           "├─ aws:cloudtrail/trail:Trail  bad  [advisory violation, mandatory violation]",
                           "└─ aws:cloudtrail/trail:Trail  good"]
-    assert "  [mandatory, medium] cloud-trail-encryption-enabled  ->  aws:cloudtrail/trail:Trail bad" in lines
+    at = lines.index("[mandatory, medium] cloud-trail-encryption-enabled: CloudTrail trails encrypt their logs with a "
+                     "KMS key (SSE-KMS).")
+    assert lines[at + 1].startswith("  - aws:cloudtrail/trail:Trail bad: kmsKeyId is not set")
+    assert lines[at + 2].startswith("  fix: Set kms_key_id on the aws.cloudtrail.Trail")
     assert lines[-1] == "Summary: 3 resources, 2 mandatory and 1 advisory diagnostics. FAILED: mandatory policy violations."
