@@ -11,7 +11,7 @@ STACK         ?= dev
 PROGRAM       ?= .
 POLICY_CONFIG ?=
 
-.PHONY: plan test venv clean docs
+.PHONY: plan test venv clean docs fuzz bench
 
 $(STAMP): requirements.txt requirements-dev.txt policies/requirements.txt
 	@test -x $(VPY) || $(PYTHON) -m venv $(VENV) >&2
@@ -30,6 +30,10 @@ test: $(STAMP)
 
 clean:
 	rm -rf $(VENV) .pytest_cache
+
+# Property-based tests at 10,000 examples per policy (CI runs a lighter profile inside `make test`).
+fuzz: $(STAMP)
+	@HYPOTHESIS_PROFILE=thorough $(VPY) -m pytest -q -p no:randomly tests/test_pack_properties.py
 
 docs: $(STAMP)
 	@$(VPY) -m components.docs
