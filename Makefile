@@ -10,6 +10,7 @@ FORMAT        ?= text
 STACK         ?= dev
 PROGRAM       ?= .
 POLICY_CONFIG ?=
+STATE         ?=
 
 .PHONY: plan test venv clean docs fuzz bench
 
@@ -23,7 +24,7 @@ venv: $(STAMP)
 
 plan: $(STAMP)
 	@$(VPY) -W ignore::DeprecationWarning -m preflight --program "$(PROGRAM)" --stack "$(STACK)" \
-		--format "$(FORMAT)" $(if $(POLICY_CONFIG),--policy-config "$(POLICY_CONFIG)")
+		--format "$(FORMAT)" $(if $(POLICY_CONFIG),--policy-config "$(POLICY_CONFIG)") $(if $(STATE),--state "$(STATE)")
 
 test: $(STAMP)
 	@$(VPY) -m pytest -q tests

@@ -20,13 +20,20 @@ def main(argv=None) -> int:
     parser.add_argument("--policy-config", default=None, help="JSON file as for --policy-pack-config")
     parser.add_argument("--pack", default=str(ROOT / "policies"), help="policy pack directory")
     parser.add_argument("--account", default="123456789012", help="account id the mocks answer with")
+    parser.add_argument("--state", default=None,
+                        help="judge a `pulumi stack export` file instead of running a program")
     args = parser.parse_args(argv)
 
     from .plan import plan  # heavy imports after argument parsing
     from .runner import UsageError
 
     try:
-        document = plan(Path(args.program).resolve(), args.stack, Path(args.pack), args.policy_config, args.account)
+        if args.state:
+            from .plan import plan_state
+            document = plan_state(args.state, Path(args.pack), args.policy_config)
+        else:
+            document = plan(Path(args.program).resolve(), args.stack, Path(args.pack), args.policy_config,
+                            args.account)
     except UsageError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

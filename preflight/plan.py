@@ -33,6 +33,18 @@ def plan(program: Path, stack: str, pack_dir: Path, policy_config: Optional[str]
         return None
 
 
+def plan_state(state: str, pack_dir: Path, policy_config: Optional[str] = None) -> Optional[dict]:
+    """Judge an exported state (what already runs) instead of a program."""
+    from .state import load_state
+    stack, registrations = load_state(state)
+    user_policy_config = load_policy_config(policy_config)
+    try:
+        return judge(registrations, stack, pack_dir, user_policy_config)
+    except (PolicyConfigError, PackError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return None
+
+
 def judge(registrations, stack: str, pack_dir: Path, user_policy_config: dict) -> dict:
     """Send every resource to the pack as the engine does during preview and collect what it says."""
     with PackClient(pack_dir) as pack:
