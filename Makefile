@@ -12,7 +12,7 @@ PROGRAM       ?= .
 POLICY_CONFIG ?=
 STATE         ?=
 
-.PHONY: plan test venv clean docs fuzz bench
+.PHONY: plan test venv clean docs fuzz bench fixtures-aws6
 
 $(STAMP): requirements.txt requirements-dev.txt policies/requirements.txt
 	@test -x $(VPY) || $(PYTHON) -m venv $(VENV) >&2
@@ -35,6 +35,12 @@ clean:
 # Property-based tests at 10,000 examples per policy (CI runs a lighter profile inside `make test`).
 fuzz: $(STAMP)
 	@HYPOTHESIS_PROFILE=thorough $(VPY) -m pytest -q -p no:randomly tests/test_pack_properties.py
+
+# Re-record the pulumi-aws 6 fixtures in a virtualenv of their own (tests read the committed JSON).
+fixtures-aws6:
+	@test -x .venv-aws6/bin/python || $(PYTHON) -m venv .venv-aws6 >&2
+	@.venv-aws6/bin/python -m pip install --quiet --disable-pip-version-check 'pulumi>=3.200,<4' 'pulumi-aws>=6.60,<7' 'PyYAML>=6,<7' >&2
+	@.venv-aws6/bin/python -W ignore tests/fixtures/record_aws6.py
 
 docs: $(STAMP)
 	@$(VPY) -m components.docs
