@@ -121,15 +121,20 @@ def _program_context(directory: Path):
         sys.path[:] = previous_path
 
 
+def read_json(path: str, option: str) -> Any:
+    """A JSON file named by a command-line option; a usage error (exit 2) when it cannot be read."""
+    try:
+        return json.loads(Path(path).read_text())
+    except (FileNotFoundError, IsADirectoryError):
+        raise UsageError(f"{option}: {path} does not exist") from None
+    except ValueError as error:
+        raise UsageError(f"{option}: {path} is not JSON: {error}") from None
+
+
 def load_policy_config(path: Optional[str]) -> dict[str, Any]:
     if not path:
         return {}
-    try:
-        data = json.loads(Path(path).read_text())
-    except FileNotFoundError:
-        raise UsageError(f"POLICY_CONFIG: {path} does not exist") from None
-    except ValueError as error:
-        raise UsageError(f"POLICY_CONFIG: {path} is not JSON: {error}") from None
+    data = read_json(path, "POLICY_CONFIG")
     if not isinstance(data, dict):
         raise UsageError(f"POLICY_CONFIG: {path} must hold a JSON object of policy names")
     return data

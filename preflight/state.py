@@ -7,11 +7,10 @@ secrets holding a placeholder.
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 from .mocks import Registration
-from .runner import UsageError
+from .runner import UsageError, read_json
 
 SECRET_SIGNATURE = "4dabf18193072939515e22adb298388d"
 SECRET_VALUE = "1b47061264138c4ac30d75fd1eb44270"
@@ -31,12 +30,7 @@ def _readable(value: Any) -> Any:
 
 def load_state(path: str) -> tuple[str, list[Registration]]:
     """The stack's name and its resources (providers left out) from a `pulumi stack export` file."""
-    try:
-        data = json.loads(Path(path).read_text())
-    except FileNotFoundError:
-        raise UsageError(f"STATE: {path} does not exist") from None
-    except ValueError as error:
-        raise UsageError(f"STATE: {path} is not JSON: {error}") from None
+    data = read_json(path, "STATE")
     deployment = data.get("deployment") if isinstance(data, dict) else None
     if not isinstance(deployment, dict) or not isinstance(deployment.get("resources", []), list):
         raise UsageError(f"STATE: {path} is not a `pulumi stack export` document (no deployment.resources)")
