@@ -12,7 +12,7 @@ PROGRAM       ?= .
 POLICY_CONFIG ?=
 STATE         ?=
 
-.PHONY: plan test venv clean docs fuzz bench fixtures-aws6
+.PHONY: plan test venv clean docs fuzz bench fixtures-aws6 verify
 
 $(STAMP): requirements.txt requirements-dev.txt policies/requirements.txt
 	@test -x $(VPY) || $(PYTHON) -m venv $(VENV) >&2
@@ -25,6 +25,11 @@ venv: $(STAMP)
 plan: $(STAMP)
 	@$(VPY) -W ignore::DeprecationWarning -m preflight --program "$(PROGRAM)" --stack "$(STACK)" \
 		--format "$(FORMAT)" $(if $(POLICY_CONFIG),--policy-config "$(POLICY_CONFIG)") $(if $(STATE),--state "$(STATE)")
+
+# Offline CloudTrail log-integrity validation of a bucket copy (see README).
+verify: $(STAMP)
+	@$(VPY) -m integrity --logs "$(LOGS)" --keys "$(KEYS)" $(if $(SIGNATURES),--signatures "$(SIGNATURES)") \
+		$(if $(FROM),--from "$(FROM)") $(if $(TO),--to "$(TO)") --format "$(if $(FORMAT),$(FORMAT),text)"
 
 test: $(STAMP)
 	@$(VPY) -m pytest -q tests
