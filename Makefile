@@ -37,6 +37,9 @@ test: $(STAMP)
 clean:
 	rm -rf $(VENV) .pytest_cache
 
+bench: $(STAMP)
+	@$(VPY) -m bench
+
 # Property-based tests at 10,000 examples per policy (CI runs a lighter profile inside `make test`).
 fuzz: $(STAMP)
 	@HYPOTHESIS_PROFILE=thorough $(VPY) -m pytest -q -p no:randomly tests/test_pack_properties.py

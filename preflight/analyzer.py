@@ -66,13 +66,19 @@ class PackClient:
     def __exit__(self, *_exc) -> None:
         self.stop()
 
-    def start(self) -> None:
+    def launch(self) -> None:
+        """Start the pack's process without waiting for it (it starts while the caller does other work)."""
+        if self.process is not None:
+            return
         if not (self.pack_dir / "PulumiPolicy.yaml").is_file():
             raise PackError(f"{self.pack_dir}: no PulumiPolicy.yaml (not a policy pack)")
         env = dict(os.environ, PYTHONUNBUFFERED="1")
         self.process = subprocess.Popen(
             [self.python, "-u", "-m", "pulumi.policy", "127.0.0.1:0", str(self.pack_dir)],
             cwd=self.pack_dir, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+
+    def start(self) -> None:
+        self.launch()
         self.port = self._read_port()
         self.channel = grpc.insecure_channel(f"127.0.0.1:{self.port}",
                                              options=[("grpc.max_receive_message_length", 400 * 1024 * 1024)])

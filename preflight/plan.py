@@ -19,18 +19,22 @@ def plan(program: Path, stack: str, pack_dir: Path, policy_config: Optional[str]
     project = Project.load(program)
     config, secret_keys = project.stack_config(stack)
     user_policy_config = load_policy_config(policy_config)
+    pack = PackClient(pack_dir)
     try:
-        # Whatever the program prints must not reach stdout, which belongs to the report.
-        with contextlib.redirect_stdout(sys.stderr):
-            registrations = run_program(project, stack, config, secret_keys, account_id=account_id)
-    except ProgramConfigError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return None
-    try:
-        return judge(registrations, stack, pack_dir, user_policy_config)
+        pack.launch()  # the pack starts while the program runs
+        try:
+            # Whatever the program prints must not reach stdout, which belongs to the report.
+            with contextlib.redirect_stdout(sys.stderr):
+                registrations = run_program(project, stack, config, secret_keys, account_id=account_id)
+        except ProgramConfigError as error:
+            print(f"error: {error}", file=sys.stderr)
+            return None
+        return judge(registrations, stack, pack_dir, user_policy_config, pack)
     except (PolicyConfigError, PackError) as error:
         print(f"error: {error}", file=sys.stderr)
         return None
+    finally:
+        pack.stop()
 
 
 def plan_state(state: str, pack_dir: Path, policy_config: Optional[str] = None) -> Optional[dict]:
@@ -45,9 +49,10 @@ def plan_state(state: str, pack_dir: Path, policy_config: Optional[str] = None) 
         return None
 
 
-def judge(registrations, stack: str, pack_dir: Path, user_policy_config: dict) -> dict:
+def judge(registrations, stack: str, pack_dir: Path, user_policy_config: dict,
+          client: Optional[PackClient] = None) -> dict:
     """Send every resource to the pack as the engine does during preview and collect what it says."""
-    with PackClient(pack_dir) as pack:
+    with (client or PackClient(pack_dir)) as pack:
         info = pack.info()
         config = effective_config(info, user_policy_config)
         pack.configure(config)

@@ -1,0 +1,194 @@
+"""Benchmarks that print figures (never a timed test). Every row has its floor, measured in the same run,
+and the ratio; medians over repeated runs, because machines are noisy.
+
+Rows: pack start-up to port; Analyze per resource (2,000 realistic resources, sequential, over gRPC);
+Analyze at 1k and 10k resources; AnalyzeStack on 5,000 resources; the dev stack's offline plan end to end
+against the import time of what it imports; the pack's peak resident memory. Where Node is present, the
+same requests go to Pulumi's AWSGuard pack as the peer.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(ROOT), str(ROOT / "policies")]
+
+FLOOR_PACK = '''from pulumi_policy import EnforcementLevel, PolicyPack, ResourceValidationPolicy
+
+def validate(args, report_violation):
+    if args.resource_type == "aws:s3/bucket:Bucket" and args.props.get("acl") == "public-read":
+        report_violation("public")
+
+PolicyPack(name="floor", enforcement_level=EnforcementLevel.MANDATORY,
+           policies=[ResourceValidationPolicy(name="floor-policy", description="One trivial policy.",
+                                              validate=validate)])
+'''
+
+
+def floor_pack_dir() -> Path:
+    folder = Path(tempfile.mkdtemp(prefix="floor-pack-"))
+    (folder / "PulumiPolicy.yaml").write_text("runtime: python\nversion: 0.0.1\n")
+    (folder / "__main__.py").write_text(FLOOR_PACK)
+    return folder
+
+
+def realistic_resources(count: int):
+    """The dev stack's and the lab's resources (as the engine sends them), repeated to ``count``."""
+    from preflight.runner import Project, run_program
+    pool = []
+    for directory, stack in ((ROOT, "dev"), (ROOT / "examples/public-bucket-lab", "lab")):
+        project = Project.load(directory)
+        config, secrets = project.stack_config(stack)
+        pool.extend(r for r in run_program(project, stack, config, secrets) if r.custom)
+    return [pool[i % len(pool)] for i in range(count)]
+
+
+def start_times(pack_dir: Path, runs: int, command=None) -> list[float]:
+    from preflight.analyzer import PackClient
+    times = []
+    for _ in range(runs):
+        client = PackClient(pack_dir) if command is None else NodePack(pack_dir, command)
+        began = time.perf_counter()
+        client.start()
+        times.append(time.perf_counter() - began)
+        client.stop()
+    return times
+
+
+def analyze_seconds(client, resources) -> float:
+    began = time.perf_counter()
+    for r in resources:
+        client.analyze(r)
+    return time.perf_counter() - began
+
+
+def peak_rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+class NodePack:
+    """AWSGuard served by the Node SDK's run-policy-pack, driven with the same client."""
+
+    def __new__(cls, pack_dir, command):
+        from preflight.analyzer import PackClient
+
+        class Client(PackClient):
+            def start(self):
+                import grpc
+                from pulumi.runtime.proto import analyzer_pb2_grpc
+                if self.process is None:
+                    self.process = subprocess.Popen(command, cwd=pack_dir, stdout=subprocess.PIPE,
+                                                    stderr=subprocess.PIPE)
+                self.port = self._read_port()
+                self.channel = grpc.insecure_channel(f"127.0.0.1:{self.port}")
+                grpc.channel_ready_future(self.channel).result(timeout=60)
+                self.stub = analyzer_pb2_grpc.AnalyzerStub(self.channel)
+
+        return Client(pack_dir)
+
+
+def awsguard() -> tuple[Path, list[str]] | None:
+    """Install @pulumi/awsguard into a temporary folder; None when Node or the registry is missing."""
+    if not shutil.which("node") or not shutil.which("npm"):
+        return None
+    folder = Path(tempfile.mkdtemp(prefix="awsguard-"))
+    (folder / "package.json").write_text('{"name": "awsguard-peer", "version": "0.0.1", "main": "index.js"}')
+    (folder / "PulumiPolicy.yaml").write_text("runtime: nodejs\n")
+    (folder / "index.js").write_text('const { AwsGuard } = require("@pulumi/awsguard");\n'
+                                     'new AwsGuard({ all: "mandatory" });\n')
+    print("installing @pulumi/awsguard for the peer row ...", file=sys.stderr)
+    result = subprocess.run(["npm", "install", "--silent", "--no-audit", "--no-fund", "@pulumi/awsguard@0.3.1",
+                             "@pulumi/policy@1.21.0"], cwd=folder, capture_output=True, text=True, timeout=600)
+    runner = folder / "node_modules/@pulumi/pulumi/cmd/run-policy-pack"
+    if result.returncode != 0 or not runner.exists():
+        print(f"AWSGuard not installed: {result.stderr.strip()[:300]}", file=sys.stderr)
+        return None
+    return folder, ["node", str(runner), "127.0.0.1:0", str(folder)]
+
+
+def row(name: str, ours: float, floor: float, unit: str, floor_name: str, peer: float | None = None) -> None:
+    line = f"{name:<44} {ours:>10.3f} {unit:<4} floor {floor:>10.3f} {unit:<4} ({floor_name})  ratio {ours / floor:5.2f}x"
+    if peer is not None:
+        line += f"  AWSGuard {peer:>9.3f} {unit}  ours is {peer / ours:4.1f}x faster"
+    print(line, flush=True)
+
+
+def main() -> int:
+    import warnings
+    warnings.filterwarnings("ignore", category=DeprecationWarning)
+    from preflight.analyzer import PackClient
+    runs = int(os.environ.get("BENCH_RUNS", "5"))
+    ours_dir, floor_dir = ROOT / "policies", floor_pack_dir()
+    peer = awsguard()
+    print(f"# make bench: {runs} runs per start-up row; python {sys.version.split()[0]}; {os.cpu_count()} cores")
+
+    ours_start = statistics.median(start_times(ours_dir, runs))
+    floor_start = statistics.median(start_times(floor_dir, runs))
+    peer_start = statistics.median(start_times(peer[0], runs, peer[1])) if peer else None
+    row("pack start-up to port (median)", ours_start * 1000, floor_start * 1000, "ms", "one-policy pack",
+        peer_start * 1000 if peer_start else None)
+
+    resources = realistic_resources(10_000)
+    with PackClient(ours_dir) as ours, PackClient(floor_dir) as floor:
+        for client in (ours, floor):
+            analyze_seconds(client, resources[:200])  # warm up
+        per_ours = statistics.median(analyze_seconds(ours, resources[:2000]) for _ in range(3)) / 2000
+        per_floor = statistics.median(analyze_seconds(floor, resources[:2000]) for _ in range(3)) / 2000
+        peer_per = None
+        if peer:
+            node = NodePack(peer[0], peer[1])
+            node.start()
+            analyze_seconds(node, resources[:200])
+            peer_per = statistics.median(analyze_seconds(node, resources[:2000]) for _ in range(3)) / 2000
+            node.stop()
+        row("Analyze per resource, 2,000 sequential", per_ours * 1e6, per_floor * 1e6, "us", "one-policy pack",
+            peer_per * 1e6 if peer_per else None)
+        one_k = analyze_seconds(ours, resources[:1000])
+        ten_k = analyze_seconds(ours, resources[:10_000])
+        row("Analyze 10k resources vs 1k (total)", ten_k, one_k, "s", "1k resources x1")
+        began = time.perf_counter()
+        stack_seconds = []
+        for _ in range(3):
+            began = time.perf_counter()
+            ours.analyze_stack(resources[:5000])
+            stack_seconds.append(time.perf_counter() - began)
+        floor_stack = []
+        for _ in range(3):
+            began = time.perf_counter()
+            floor.analyze_stack(resources[:5000])
+            floor_stack.append(time.perf_counter() - began)
+        row("AnalyzeStack, 5,000 resources (median)", statistics.median(stack_seconds),
+            statistics.median(floor_stack), "s", "one-policy pack")
+        rss, rss_floor = peak_rss_mb(ours.process.pid), peak_rss_mb(floor.process.pid)
+    row("pack peak resident memory after 10k", rss, rss_floor, "MB", "one-policy pack")
+
+    python = sys.executable
+    plan = [python, "-W", "ignore", "-m", "preflight", "--format", "json"]
+    imports = [python, "-W", "ignore", "-c", "import grpc, yaml, pulumi, pulumi_policy, pulumi_aws.s3, "
+               "pulumi_aws.kms, pulumi_aws.cloudtrail, pulumi_aws.cfg, pulumi_aws.iam, pulumi_aws.sns, "
+               "pulumi_aws.cloudwatch, pulumi_aws.ebs; import components.baseline, preflight.plan"]
+
+    def timed(command) -> float:
+        began = time.perf_counter()
+        subprocess.run(command, cwd=ROOT, capture_output=True, check=False)
+        return time.perf_counter() - began
+
+    timed(plan), timed(imports)  # warm the file cache
+    row("offline plan of the dev stack, end to end", statistics.median(timed(plan) for _ in range(runs)),
+        statistics.median(timed(imports) for _ in range(runs)), "s", "importing what it imports")
+    shutil.rmtree(floor_dir, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
