@@ -20,6 +20,7 @@ from pulumi.runtime.proto import analyzer_pb2
 from pulumi_policy import EnforcementLevel, ResourceValidationPolicy
 from pulumi_policy.policy import _PolicyAnalyzerServicer
 
+from audit_pack import pack as pack_module
 from audit_pack.pack import build_policies
 from audit_pack.registry import RESOURCE_RULES
 from audit_pack.rules import ec2, s3
@@ -142,6 +143,14 @@ def bags_for(type_: str):
 ALL_TYPES = sorted({t for rule in RESOURCE_RULES.values() for t in rule.types} | s3.BUCKETS | s3.POLICY | s3.ACL
                    | s3.PAB | s3.OWNERSHIP | {ec2.VOLUME, ec2.VOLUME_ATTACHMENT, ec2.VPC, ec2.FLOW_LOG})
 POLICIES = {p.name: p for p in build_policies()}
+
+
+def _fail_on_internal_error(name, error):
+    raise AssertionError(f"policy {name} hit an internal error (its wrapper would hide the verdict): {error!r}")
+
+
+# The wrapper that keeps a failing check from aborting a deployment must never be needed: make it loud here.
+pack_module._report_internal_error = _fail_on_internal_error
 
 
 def servicer(policy) -> _PolicyAnalyzerServicer:

@@ -43,8 +43,9 @@ def close_world_ssh(kind: str, props: Mapping[str, Any]) -> Optional[dict]:
             probe = ec2.Ingress(rule.get("protocol"), rule.get("fromPort"), rule.get("toPort"), ("x",), "")
             if probe.reaches_tcp(22) is True:
                 for key in ("cidrBlocks", "ipv6CidrBlocks"):
-                    if any(c in ec2.WORLD for c in rule.get(key) or []):
-                        rule[key] = [c for c in rule[key] if c not in ec2.WORLD]
+                    if isinstance(rule.get(key), list) and any(isinstance(c, str) and c in ec2.WORLD
+                                                               for c in rule[key]):
+                        rule[key] = [c for c in rule[key] if not (isinstance(c, str) and c in ec2.WORLD)]
                         changed = True
                 if not any(rule.get(k) for k in ("cidrBlocks", "ipv6CidrBlocks", "prefixListIds", "securityGroups",
                                                  "self")):
@@ -83,17 +84,19 @@ def disable_s3_public_read_write(kind: str, props: Mapping[str, Any]) -> Optiona
     if kind in s3.ACL | s3.BUCKETS:
         fixed = copy.deepcopy(dict(props))
         changed = False
-        if fixed.get("acl") in PUBLIC_CANNED:
+        if isinstance(fixed.get("acl"), str) and fixed["acl"] in PUBLIC_CANNED:
             fixed["acl"] = "private"
             changed = True
         policy = fixed.get("accessControlPolicy")
         if isinstance(policy, dict) and isinstance(policy.get("grants"), list):
             grants = [g for g in policy["grants"]
-                      if not (isinstance(g, dict) and (g.get("grantee") or {}).get("uri") in s3.PUBLIC_GROUPS)]
+                      if not (isinstance(g, dict) and isinstance(g.get("grantee"), dict)
+                              and isinstance(g["grantee"].get("uri"), str) and g["grantee"]["uri"] in s3.PUBLIC_GROUPS)]
             changed |= len(grants) != len(policy["grants"])
             policy["grants"] = grants
         if isinstance(fixed.get("grants"), list):  # pulumi-aws 6 inline grants
-            grants = [g for g in fixed["grants"] if not (isinstance(g, dict) and g.get("uri") in s3.PUBLIC_GROUPS)]
+            grants = [g for g in fixed["grants"] if not (isinstance(g, dict) and isinstance(g.get("uri"), str)
+                                                         and g["uri"] in s3.PUBLIC_GROUPS)]
             changed |= len(grants) != len(fixed["grants"])
             fixed["grants"] = grants
         return fixed if changed else None

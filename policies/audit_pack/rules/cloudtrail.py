@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
-from ..props import UNKNOWN
+from ..props import UNKNOWN, as_list, has_unknown
 from ..registry import resource_check
 
 TRAIL = ("aws:cloudtrail/trail:Trail",)
@@ -47,7 +47,10 @@ def _management_event_gaps(props: Mapping[str, Any]) -> list[str]:
         for selector in advanced:
             if selector is UNKNOWN or not isinstance(selector, Mapping):
                 return []
-            fields = selector.get("fieldSelectors") or []
+            fields = selector.get("fieldSelectors")
+            if fields is UNKNOWN or has_unknown(fields):
+                return []
+            fields = as_list(fields)
             if any(isinstance(f, Mapping) and f.get("field") == "eventCategory" and f.get("equals") == ["Management"]
                    for f in fields):
                 narrowing = [f.get("field") for f in fields if isinstance(f, Mapping)
@@ -68,9 +71,12 @@ def _management_event_gaps(props: Mapping[str, Any]) -> list[str]:
         if UNKNOWN in (include, read_write):
             return []
         if include is not False and read_write == "All":
-            if selector.get("excludeManagementEventSources"):
+            excluded = selector.get("excludeManagementEventSources")
+            if excluded is UNKNOWN:
+                return []
+            if as_list(excluded):
                 return ["eventSelectors exclude management event sources "
-                        f"({', '.join(map(str, selector['excludeManagementEventSources']))}): "
+                        f"({', '.join(map(str, as_list(excluded)))}): "
                         "multi-region-cloudtrail-enabled requires all of them."]
             return []
     return ["eventSelectors do not record management events with readWriteType All: set "

@@ -63,16 +63,16 @@ def ingress_of(kind: str, props: Mapping[str, Any]) -> list[Ingress]:
             if isinstance(rule, dict):
                 sources = [*as_list(rule.get("cidrBlocks")), *as_list(rule.get("ipv6CidrBlocks"))]
                 out.append(Ingress(rule.get("protocol"), rule.get("fromPort"), rule.get("toPort"),
-                                   tuple(s for s in sources if s in WORLD), f"ingress[{i}]"))
+                                   tuple(s for s in sources if isinstance(s, str) and s in WORLD), f"ingress[{i}]"))
     elif kind == SG_RULE:
         if props.get("type") == "ingress":
             sources = [*as_list(props.get("cidrBlocks")), *as_list(props.get("ipv6CidrBlocks"))]
             out.append(Ingress(props.get("protocol"), props.get("fromPort"), props.get("toPort"),
-                               tuple(s for s in sources if s in WORLD), "this rule"))
+                               tuple(s for s in sources if isinstance(s, str) and s in WORLD), "this rule"))
     elif kind == VPC_INGRESS:
         sources = [props.get("cidrIpv4"), props.get("cidrIpv6")]
         out.append(Ingress(props.get("ipProtocol"), props.get("fromPort"), props.get("toPort"),
-                           tuple(s for s in sources if s in WORLD), "this rule"))
+                           tuple(s for s in sources if isinstance(s, str) and s in WORLD), "this rule"))
     return [i for i in out if i.open_to]
 
 
@@ -173,7 +173,8 @@ def encrypted_volumes(resources, config):
                     v = _device_verdict(ebs.get("encrypted"), ebs.get("kmsKeyId"), default_on, want_kms)
                     if v:
                         problems.append(f"blockDeviceMappings[{i}].ebs {v}")
-        elif r["type"] == VOLUME and (r["urn"] in attached_urns or p.get("id") in attached_ids):
+        elif r["type"] == VOLUME and (r["urn"] in attached_urns or (isinstance(p.get("id"), str)
+                                                                    and p["id"] in attached_ids)):
             v = _device_verdict(p.get("encrypted"), p.get("kmsKeyId"), default_on, want_kms)
             problems = [f"the attached volume {v}"] if v else []
         else:
@@ -210,4 +211,4 @@ def vpc_flow_logs(resources, _config):
     return [(r["urn"], "no aws.ec2.FlowLog in this stack records the VPC's traffic. Add one with vpc_id set to "
                        "this VPC (traffic_type REJECT or ALL).")
             for r in resources if r["type"] == VPC and r["urn"] not in logged_urns
-            and r["props"].get("id") not in logged_ids]
+            and not (isinstance(r["props"].get("id"), str) and r["props"]["id"] in logged_ids)]

@@ -208,12 +208,13 @@ def acl_grants_public(canned: Any, grants: Any, access: str) -> Any:
         return UNKNOWN
     spec = ACCESS[access]
     found = []
-    if canned in spec["canned"]:
+    if isinstance(canned, str) and canned in spec["canned"]:
         found.append(f"acl \"{canned}\"")
     for uri, permission in grants or []:
         if UNKNOWN in (uri, permission):
             return UNKNOWN
-        if uri in PUBLIC_GROUPS and permission in spec["permissions"]:
+        if isinstance(uri, str) and uri in PUBLIC_GROUPS and isinstance(permission, str) \
+                and permission in spec["permissions"]:
             found.append(f"{permission} to {uri.rsplit('/', 1)[-1]}")
     return found
 
