@@ -149,8 +149,13 @@ def _fail_on_internal_error(name, error):
     raise AssertionError(f"policy {name} hit an internal error (its wrapper would hide the verdict): {error!r}")
 
 
-# The wrapper that keeps a failing check from aborting a deployment must never be needed: make it loud here.
-pack_module._report_internal_error = _fail_on_internal_error
+@pytest.fixture(scope="module", autouse=True)
+def loud_internal_errors():
+    """The wrapper that keeps a failing check from aborting a deployment must never be needed: here it fails."""
+    quiet = pack_module._report_internal_error
+    pack_module._report_internal_error = _fail_on_internal_error
+    yield
+    pack_module._report_internal_error = quiet
 
 
 def servicer(policy) -> _PolicyAnalyzerServicer:
