@@ -78,6 +78,8 @@ class PackClient:
             cwd=self.pack_dir, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
 
     def start(self) -> None:
+        if self.stub is not None:
+            return
         self.launch()
         self.port = self._read_port()
         self.channel = grpc.insecure_channel(f"127.0.0.1:{self.port}",
@@ -113,6 +115,7 @@ class PackClient:
         if self.channel is not None:
             self.channel.close()
             self.channel = None
+            self.stub = None
         if self.process is not None and self.process.poll() is None:
             self.process.send_signal(signal.SIGINT)  # the SDK stops its server cleanly on SIGINT
             try:
