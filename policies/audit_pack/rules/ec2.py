@@ -161,7 +161,7 @@ def encrypted_volumes(resources, config):
             devices += [(f"ebsBlockDevices[{i}]", as_dict(d)) for i, d in enumerate(as_list(p.get("ebsBlockDevices")))]
             if p.get("rootBlockDevice") is UNKNOWN or p.get("ebsBlockDevices") is UNKNOWN:
                 continue
-            if "rootBlockDevice" not in p and (p.get("launchTemplate") or p.get("ami") is UNKNOWN):
+            if "rootBlockDevice" not in p and (p.get("launchTemplate") is not None or p.get("ami") is UNKNOWN):
                 devices = devices[1:]  # the root device comes from the launch template or the AMI
             problems = [f"{name} {v}" for name, d in devices
                         if (v := _device_verdict(d.get("encrypted"), d.get("kmsKeyId"), default_on, want_kms))]
