@@ -12,7 +12,7 @@ PROGRAM       ?= .
 POLICY_CONFIG ?=
 STATE         ?=
 
-.PHONY: plan test venv clean docs fuzz bench fixtures-aws6 verify
+.PHONY: plan test venv clean docs fuzz bench fixtures-aws6 verify query
 
 $(STAMP): requirements.txt requirements-dev.txt policies/requirements.txt
 	@test -x $(VPY) || $(PYTHON) -m venv $(VENV) >&2
@@ -25,6 +25,11 @@ venv: $(STAMP)
 plan: $(STAMP)
 	@$(VPY) -W ignore::DeprecationWarning -m preflight --program "$(PROGRAM)" --stack "$(STACK)" \
 		--format "$(FORMAT)" $(if $(POLICY_CONFIG),--policy-config "$(POLICY_CONFIG)") $(if $(STATE),--state "$(STATE)")
+
+# The saved investigations over local CloudTrail logs (no arguments: list them).
+query: $(STAMP)
+	@$(VPY) -m investigate $(if $(Q),--query "$(Q)") $(if $(SQL),--sql "$(SQL)") $(if $(LOGS),--logs "$(LOGS)") \
+		$(if $(AS_OF),--as-of "$(AS_OF)") $(if $(PARAMS),--params "$(PARAMS)") --format "$(if $(FORMAT),$(FORMAT),text)"
 
 # Offline CloudTrail log-integrity validation of a bucket copy (see README).
 verify: $(STAMP)

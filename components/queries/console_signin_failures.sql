@@ -1,0 +1,9 @@
+-- Failed console sign-ins, last 30 days.
+-- cis: CIS AWS Foundations v1.4.0 4.6
+-- params: none
+SELECT eventtime, eventsource, eventname, awsregion, recipientaccountid, useridentity.arn AS principal, sourceipaddress, errorcode
+FROM cloudtrail
+WHERE date >= date_format(current_timestamp - INTERVAL '30' DAY, '%Y/%m/%d')
+  AND from_iso8601_timestamp(eventtime) >= current_timestamp - INTERVAL '30' DAY
+  AND (eventname = 'ConsoleLogin' AND errormessage = 'Failed authentication')
+ORDER BY eventtime DESC, eventid

@@ -1,0 +1,9 @@
+-- Security group rules and groups created, changed or deleted, last 30 days.
+-- cis: CIS AWS Foundations v1.4.0 4.10
+-- params: none
+SELECT eventtime, eventsource, eventname, awsregion, recipientaccountid, useridentity.arn AS principal, sourceipaddress, errorcode
+FROM cloudtrail
+WHERE date >= date_format(current_timestamp - INTERVAL '30' DAY, '%Y/%m/%d')
+  AND from_iso8601_timestamp(eventtime) >= current_timestamp - INTERVAL '30' DAY
+  AND (eventname IN ('AuthorizeSecurityGroupIngress', 'AuthorizeSecurityGroupEgress', 'RevokeSecurityGroupIngress', 'RevokeSecurityGroupEgress', 'CreateSecurityGroup', 'DeleteSecurityGroup'))
+ORDER BY eventtime DESC, eventid

@@ -1,0 +1,71 @@
+"""Run a saved query (or ad-hoc SQL) written in Athena's SQL over the local table, through sqlglot."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Optional, Sequence
+
+import duckdb
+import sqlglot
+from sqlglot import exp
+
+from components.query_library import SavedQuery
+
+from .loader import UsageError
+
+
+def to_duckdb(sql: str, as_of: datetime) -> str:
+    """Transpile Trino SQL to DuckDB, with "now" fixed at ``as_of`` so relative windows are reproducible."""
+    try:
+        tree = sqlglot.parse_one(sql, read="trino")
+    except sqlglot.errors.ParseError as error:
+        raise UsageError(f"SQL does not parse as Athena (Trino) SQL: {str(error).splitlines()[0]}") from None
+    anchor = exp.cast(exp.Literal.string(as_of.strftime("%Y-%m-%d %H:%M:%S+00")), "TIMESTAMPTZ")
+
+    def fix_now(node):
+        if isinstance(node, (exp.CurrentTimestamp,)) or (isinstance(node, exp.Anonymous) and
+                                                        node.name.lower() == "now"):
+            return anchor.copy()
+        return node
+
+    return tree.transform(fix_now).sql(dialect="duckdb")
+
+
+def run(con: duckdb.DuckDBPyConnection, sql: str, as_of: datetime, params: Sequence[str] = ()) -> tuple[list, list]:
+    try:
+        cursor = con.execute(to_duckdb(sql, as_of), list(params))
+    except duckdb.Error as error:
+        raise UsageError(f"the query failed: {str(error).splitlines()[0]}") from None
+    columns = [d[0] for d in cursor.description]
+    return columns, [list(row) for row in cursor.fetchall()]
+
+
+def bind(query: SavedQuery, given: dict[str, str]) -> list[str]:
+    missing = [p for p in dict.fromkeys(query.params) if p not in given]
+    if missing:
+        raise UsageError(f"query {query.name} needs PARAMS=\"{' '.join(f'{p}=...' for p in dict.fromkeys(query.params))}\""
+                         f" (missing: {', '.join(missing)})")
+    unknown = sorted(set(given) - set(query.params))
+    if unknown:
+        raise UsageError(f"query {query.name} takes no parameter {', '.join(unknown)}"
+                         + (f"; it takes {', '.join(dict.fromkeys(query.params))}" if query.params else ""))
+    return [given[p] for p in query.params]
+
+
+def parse_params(text: Optional[str]) -> dict[str, str]:
+    out = {}
+    for item in (text or "").split():
+        if "=" not in item:
+            raise UsageError(f"PARAMS: {item!r} is not key=value")
+        key, value = item.split("=", 1)
+        out[key] = value
+    return out
+
+
+def parse_as_of(text: Optional[str]) -> datetime:
+    if not text:
+        return datetime.now(timezone.utc)
+    try:
+        value = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise UsageError(f"AS_OF: {text!r} is not an ISO-8601 time such as 2023-07-11T00:00:00Z") from None
+    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
