@@ -49,7 +49,9 @@ def load(con: duckdb.DuckDBPyConnection, root: Path, chunk: int = 200,
     """Create table ``cloudtrail``; return (files loaded, [(file, why it could not be read)])."""
     files = log_files(root)
     select = _select()
-    con.execute(f"CREATE OR REPLACE TABLE cloudtrail AS SELECT {select} FROM {_source(files[:1])} LIMIT 0")
+    # The table's shape comes from the declared types, not from a file (the first file may be the bad one).
+    con.execute(f"CREATE OR REPLACE TABLE cloudtrail AS SELECT {select} FROM (SELECT CAST(NULL AS {_record_type()}) "
+                "AS r) LIMIT 0")
     loaded, failed = 0, []
     for start in range(0, len(files), chunk):
         batch = files[start:start + chunk]
