@@ -9,6 +9,7 @@ import pulumi_aws as aws
 from . import recorder as recorder_mod, trail as trail_mod
 from .audit_key import AuditKey, AuditKeyArgs
 from .config import AuditConfig
+from .investigation import Investigation, InvestigationArgs
 from .guardrails import AccountGuardrails
 from .log_bucket import LogBucket, LogBucketArgs
 from .policy_docs import allow, service
@@ -92,6 +93,13 @@ class AuditBaseline(pulumi.ComponentResource):
             tags=tags, opts=pulumi.ResourceOptions(parent=self, depends_on=[self.config_bucket.policy])
         ) if s.config else None
 
+        self.investigation = Investigation(f"{name}-investigation", InvestigationArgs(
+            logs_bucket=self.log_bucket.bucket_name, account_id=scope.account_id, regions=s.config_regions,
+            kms_key_arn=self.key.arn, log_prefix=s.log_prefix,
+            organization_id=s.organization_id if s.organization_trail else None,
+            accounts=s.investigation_accounts, bytes_scanned_cutoff=s.bytes_scanned_cutoff, tags=tags),
+            opts=child) if s.investigation else None
+
         self.guardrails = AccountGuardrails(
             f"{name}-guardrails", account_id=scope.account_id, block_public_access=s.account_public_access_block,
             ebs_encryption_by_default=s.ebs_encryption_by_default, opts=child)
@@ -104,5 +112,8 @@ class AuditBaseline(pulumi.ComponentResource):
             "configBucketName": self.config_bucket.bucket_name if self.config_bucket else None,
             "logGroupName": self.trail.log_group.name if self.trail.log_group else None,
             "deliveryTopicArn": self.trail.topic.arn if self.trail.topic else None,
+            "athenaWorkgroup": self.investigation.workgroup.name if self.investigation else None,
+            "cloudtrailTable": pulumi.Output.concat(self.investigation.database.name, ".",
+                                                    self.investigation.table.name) if self.investigation else None,
         }
         self.register_outputs(self.outputs)

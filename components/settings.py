@@ -294,6 +294,15 @@ FIELDS: tuple[Field, ...] = (
     Field("organizationConfig", "organization_config", False, _bool,
           "Organization mode: organization rules and conformance packs and an organization aggregator "
           "(deploy from the management or delegated admin account; needs organizationId).", "true/false"),
+    Field("investigation", "investigation", True, _bool,
+          "Deploy the Athena workgroup, the projected CloudTrail table and the saved queries.", "true/false"),
+    Field("bytesScannedCutoff", "bytes_scanned_cutoff", 10 * 1024 ** 3, _int_between(10 * 1024 ** 2, 10 ** 15),
+          "Athena stops a query of the workgroup after it scans this many bytes (cost guard).",
+          "10485760 (10 MB) or more"),
+    Field("investigationAccounts", "investigation_accounts", (),
+          _list_of(_matching(re.compile(r"^\d{12}$"), "12-digit account ids"), "12-digit account ids"),
+          "Accounts the CloudTrail table projects (an organization trail's members); empty: this account.",
+          "list of account ids"),
     Field("aggregator", "aggregator", "none", _one_of(AGGREGATORS),
           "A Config aggregator over this account's regions (`account`) or the organization (`organization`).",
           "none, account, organization"),
@@ -345,6 +354,9 @@ class Settings:
     automatic_remediation: bool = True
     organization_config: bool = False
     aggregator: str = "none"
+    investigation: bool = True
+    bytes_scanned_cutoff: int = 10 * 1024 ** 3
+    investigation_accounts: tuple = ()
 
     @property
     def config_regions(self) -> tuple:

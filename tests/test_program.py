@@ -148,7 +148,8 @@ def test_each_bucket_key_and_topic_has_exactly_one_policy():
     policies_by_bucket = {}
     for p in plan.of_type(POLICY):
         policies_by_bucket.setdefault(buckets[p.inputs["bucket"]], []).append(p.name)
-    assert policies_by_bucket == {"audit-logs": ["audit-logs-policy"], "audit-access-logs": ["audit-access-logs-policy"]}
+    assert policies_by_bucket == {"audit-logs": ["audit-logs-policy"], "audit-access-logs": ["audit-access-logs-policy"],
+                                  "audit-investigation-results": ["audit-investigation-results-policy"]}
     # Keys carry their policy inline (no separate KeyPolicy resource); topics get one TopicPolicy each.
     assert plan.of_type("aws:kms/keyPolicy:KeyPolicy") == [] and len(plan.of_type(KEY)) == 1
     assert "policy" in plan.one(KEY).inputs
@@ -292,7 +293,9 @@ def test_no_object_lock_by_default(default):
 
 def test_lifecycle_settings():
     plan = run_baseline({"glacierAfterDays": 0, "expireAfterDays": 0})
-    assert plan.of_type("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration") == []
+    # Only the Athena results bucket (transient query output) still expires.
+    assert plan.names("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration") == [
+        "audit-investigation-results-lifecycle"]
     plan = run_baseline({"glacierAfterDays": 30, "expireAfterDays": 400})
     assert plan.one("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration", "audit-logs-lifecycle"
                     ).inputs["rules"][0]["transitions"] == [{"days": 30, "storageClass": "GLACIER"}]
@@ -306,7 +309,8 @@ def test_log_readers():
 
 def test_access_logging_off():
     plan = run_baseline({"accessLogging": False})
-    assert plan.names(BUCKET) == ["audit-logs"] and plan.of_type("aws:s3/bucketLogging:BucketLogging") == []
+    assert plan.names(BUCKET) == ["audit-investigation-results", "audit-logs"]
+    assert plan.of_type("aws:s3/bucketLogging:BucketLogging") == []
 
 
 def test_guardrails_off():

@@ -1,0 +1,116 @@
+"""The Athena side from the program under mocks, and its agreement with the local runner."""
+from __future__ import annotations
+
+import duckdb
+import pytest
+
+from components.cloudtrail_schema import COLUMNS, PARTITIONS
+from components.query_library import saved_queries
+from components.settings import Settings, SettingsError
+from investigate.loader import load
+
+from .conftest import ROOT, run_baseline
+
+ACCOUNT = "123456789012"
+TABLE = "aws:glue/catalogTable:CatalogTable"
+
+
+@pytest.fixture(scope="module")
+def default():
+    return run_baseline()
+
+
+def test_glue_table_columns_equal_the_local_runner(default, tmp_path):
+    table = default.one(TABLE).inputs
+    glue = [(c["name"], c["type"]) for c in table["storageDescriptor"]["columns"]]
+    glue += [(p["name"], p["type"]) for p in table["partitionKeys"]]
+    con = duckdb.connect()
+    (tmp_path / "a.json").write_text((ROOT.parent / "shared/data/cloudtrail/stratus-red-team/"
+                                      "aws.defense-evasion.cloudtrail-stop.json").read_text())
+    load(con, tmp_path)
+    local = [(row[0], row[1]) for row in con.execute("DESCRIBE cloudtrail").fetchall()]
+    assert [n for n, _ in glue] == [n for n, _ in local] == [n for n, _, _ in COLUMNS] + [n for n, _ in PARTITIONS]
+
+    def shape(hive: str) -> str:  # both type systems reduced to their structure and field names
+        return hive.lower().replace("string", "s").replace("varchar", "s").replace("json", "s").replace(" ", "")
+    for (name, hive), (_, duck) in zip(glue, local):
+        h, d = shape(hive), shape(duck)
+        d = d.replace("struct(", "struct<").replace(")", ">").replace("[]", "")
+        assert h.count("struct<") == d.count("struct<"), name
+        for field in [part.split(":")[0].split("<")[-1] for part in h.split(",") if ":" in part]:
+            assert field in d, f"{name}: field {field} missing locally"
+
+
+def test_table_definition(default):
+    table = default.one(TABLE).inputs
+    bucket = default.one("aws:s3/bucketPolicy:BucketPolicy", "audit-logs-policy").inputs["bucket"]
+    assert (table["name"], table["databaseName"], table["tableType"]) == ("cloudtrail", "audit_baseline",
+                                                                          "EXTERNAL_TABLE")
+    assert table["storageDescriptor"]["serDeInfo"] == {"serializationLibrary": "org.apache.hive.hcatalog.data.JsonSerDe"}
+    assert table["storageDescriptor"]["inputFormat"] == "com.amazon.emr.cloudtrail.CloudTrailInputFormat"
+    assert table["storageDescriptor"]["outputFormat"] == "org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat"
+    assert table["storageDescriptor"]["location"] == f"s3://{bucket}/AWSLogs/"
+    assert table["parameters"] == {
+        "EXTERNAL": "TRUE", "classification": "cloudtrail", "projection.enabled": "true",
+        "projection.account.type": "enum", "projection.account.values": ACCOUNT,
+        "projection.region.type": "enum", "projection.region.values": "us-east-1",
+        "projection.date.type": "date", "projection.date.format": "yyyy/MM/dd",
+        "projection.date.range": "2020/01/01,NOW", "projection.date.interval": "1",
+        "projection.date.interval.unit": "DAYS",
+        "storage.location.template": f"s3://{bucket}/AWSLogs/${{account}}/CloudTrail/${{region}}/${{date}}"}
+    useridentity = dict((c["name"], c["type"]) for c in table["storageDescriptor"]["columns"])["useridentity"]
+    assert useridentity.startswith("struct<type:string,principalid:string,arn:string,") and " " not in useridentity
+
+
+def test_organization_trail_with_prefix_and_regions():
+    plan = run_baseline({"organizationTrail": True, "organizationId": "o-abc1234567", "logPrefix": "audit",
+                         "regions": ["eu-west-1"], "investigationAccounts": ["111111111111", "222222222222"]})
+    params = plan.one(TABLE).inputs["parameters"]
+    bucket = plan.one("aws:s3/bucketPolicy:BucketPolicy", "audit-logs-policy").inputs["bucket"]
+    assert params["storage.location.template"] == (f"s3://{bucket}/audit/AWSLogs/o-abc1234567/${{account}}/"
+                                                   "CloudTrail/${region}/${date}")
+    assert params["projection.region.values"] == "eu-west-1,us-east-1"
+    assert params["projection.account.values"] == "111111111111,222222222222"
+
+
+def test_workgroup_enforces_encrypted_results_and_a_scan_cutoff(default):
+    workgroup = default.one("aws:athena/workgroup:Workgroup").inputs
+    results = default.one("aws:s3/bucketPolicy:BucketPolicy", "audit-investigation-results-policy")
+    key_arn = default.one("aws:cloudtrail/trail:Trail").inputs["kmsKeyId"]
+    assert workgroup["configuration"] == {
+        "enforceWorkgroupConfiguration": True, "publishCloudwatchMetricsEnabled": True,
+        "bytesScannedCutoffPerQuery": 10737418240,
+        "engineVersion": {"selectedEngineVersion": "Athena engine version 3"},
+        "resultConfiguration": {"outputLocation": f"s3://{results.inputs['bucket']}/results/",
+                                "encryptionConfiguration": {"encryptionOption": "SSE_KMS", "kmsKeyArn": key_arn}}}
+    statements = {s["Sid"] for s in __import__("json").loads(results.inputs["policy"])["Statement"]}
+    assert statements == {"DenyInsecureTransport", "DenyUnencryptedResults"}
+
+
+def test_every_saved_query_is_saved_in_athena(default):
+    named = {r.inputs["name"]: r.inputs for r in default.of_type("aws:athena/namedQuery:NamedQuery")}
+    prepared = {r.inputs["name"]: r.inputs for r in default.of_type("aws:athena/preparedStatement:PreparedStatement")}
+    queries = saved_queries()
+    assert set(named) == {n for n, q in queries.items() if not q.params}
+    assert set(prepared) == {"calls_from_ip", "writes_to_resource"}
+    assert named["root_account_usage"]["query"] == queries["root_account_usage"].sql
+    assert named["root_account_usage"]["database"] == "audit_baseline"
+    assert prepared["calls_from_ip"]["queryStatement"] == queries["calls_from_ip"].body
+    assert {q["workgroup"] for q in [*named.values(), *prepared.values()]} == {"audit-baseline"}
+
+
+def test_investigation_off():
+    plan = run_baseline({"investigation": False})
+    assert [r.type for r in plan.registrations if r.type.startswith(("aws:athena", "aws:glue"))] == []
+
+
+@pytest.mark.parametrize("settings, problem", [
+    ({"bytesScannedCutoff": 1000}, "audit-baseline:bytesScannedCutoff: 1000 is not valid; expected a whole number "
+                                   "from 10485760 to 1000000000000000"),
+    ({"investigationAccounts": ["12345"]}, "audit-baseline:investigationAccounts: [\"12345\"] is not valid; expected "
+                                           "a list of 12-digit account ids (\"12345\" is not)"),
+])
+def test_investigation_setting_mistakes(settings, problem):
+    with pytest.raises(SettingsError) as caught:
+        Settings.from_mapping(settings, "us-east-1")
+    assert caught.value.problems == [problem]
