@@ -102,8 +102,18 @@ def config_rules_table() -> str:
     return "\n".join(rows)
 
 
+def queries_table() -> str:
+    from .query_library import saved_queries
+    rows = ["| query | what it finds | CIS control | parameters |", "|---|---|---|---|"]
+    for q in saved_queries().values():
+        params = ", ".join(dict.fromkeys(q.params)) or "–"
+        rows.append(f"| `{q.name}` | {q.description} | {q.cis if q.cis != '-' else '–'} | {params} |")
+    return "\n".join(rows)
+
+
 SECTIONS: dict[str, Callable[[], str]] = {"settings": settings_table, "rules": rules_table,
-                                          "unmirrored": unmirrored_table, "config-rules": config_rules_table}
+                                          "unmirrored": unmirrored_table, "config-rules": config_rules_table,
+                                          "queries": queries_table}
 
 PACK_README_HEAD = """# aws-audit-baseline policy pack
 
