@@ -8,6 +8,8 @@ import pulumi_aws as aws
 
 from . import recorder as recorder_mod, trail as trail_mod
 from .audit_key import AuditKey, AuditKeyArgs
+from . import alerting as alerting_mod
+from .alerting import Alerting, AlertingArgs
 from .config import AuditConfig
 from .investigation import Investigation, InvestigationArgs
 from .guardrails import AccountGuardrails
@@ -47,7 +49,8 @@ class AuditBaseline(pulumi.ComponentResource):
             statements=[*trail_mod.key_statements(
                 scope, trail=trail_arn, readers=s.log_readers, cloud_watch_logs=s.cloud_watch_logs,
                 trail_name=s.trail_name, notifications=s.delivery_notifications),
-                *(recorder_mod.key_statements(scope.account_id) if s.config else [])],
+                *(recorder_mod.key_statements(scope.account_id) if s.config else []),
+                *(alerting_mod.key_statements(scope.account_id) if s.alerting_on else [])],
             **kept), opts=child)
         bucket_key = self.key.arn if s.bucket_encryption == "SSE-KMS" else None
         config_statements = (lambda arn: recorder_mod.bucket_statements(arn, account_id=scope.account_id))
@@ -100,6 +103,13 @@ class AuditBaseline(pulumi.ComponentResource):
             accounts=s.investigation_accounts, bytes_scanned_cutoff=s.bytes_scanned_cutoff, tags=tags),
             opts=child) if s.investigation else None
 
+        from .detections import DETECTIONS
+        self.alerting = Alerting(f"{name}-alerting", AlertingArgs(
+            scope=scope, log_group_name=self.trail.log_group.name, kms_key_arn=self.key.arn,
+            detections=[d.name for d in DETECTIONS if d.name not in s.disabled_detections],
+            emails=s.alert_emails, https_endpoints=s.alert_https_endpoints, tags=tags),
+            opts=child) if s.alerting_on else None
+
         self.guardrails = AccountGuardrails(
             f"{name}-guardrails", account_id=scope.account_id, block_public_access=s.account_public_access_block,
             ebs_encryption_by_default=s.ebs_encryption_by_default, opts=child)
@@ -112,6 +122,7 @@ class AuditBaseline(pulumi.ComponentResource):
             "configBucketName": self.config_bucket.bucket_name if self.config_bucket else None,
             "logGroupName": self.trail.log_group.name if self.trail.log_group else None,
             "deliveryTopicArn": self.trail.topic.arn if self.trail.topic else None,
+            "alarmTopicArn": self.alerting.topic.arn if self.alerting else None,
             "athenaWorkgroup": self.investigation.workgroup.name if self.investigation else None,
             "cloudtrailTable": pulumi.Output.concat(self.investigation.database.name, ".",
                                                     self.investigation.table.name) if self.investigation else None,

@@ -111,7 +111,15 @@ def queries_table() -> str:
     return "\n".join(rows)
 
 
-SECTIONS: dict[str, Callable[[], str]] = {"settings": settings_table, "rules": rules_table,
+def detections_table() -> str:
+    from .detections import DETECTIONS
+    rows = ["| detection | CIS control | CloudWatch Logs filter | saved query |", "|---|---|---|---|"]
+    for d in DETECTIONS:
+        rows.append(f"| `{d.name}` | {d.cis} | `{d.pattern}` | `{d.query}` |")
+    return "\n".join(rows)
+
+
+SECTIONS: dict[str, Callable[[], str]] = {"detections": detections_table, "settings": settings_table, "rules": rules_table,
                                           "unmirrored": unmirrored_table, "config-rules": config_rules_table,
                                           "queries": queries_table}
 

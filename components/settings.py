@@ -43,6 +43,8 @@ _TRAIL_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{1,126}[A-Za-z0-9]$")
 _BUCKET_NAME = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 _IAM_ARN = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:(root|(role|user)/[\w+=,.@/-]+)$")
 _TAG_KEY = re.compile(r"^[\w\s.:/=+\-@]{1,128}$")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$")
+_HTTPS = re.compile(r"^https://[^\s/]+(/\S*)?$")
 _PACK_NAME = re.compile(r"^[a-zA-Z][-a-zA-Z0-9]{0,50}$")
 _S3_URI = re.compile(r"^s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]/.+")
 _PREFIX = re.compile(r"^[A-Za-z0-9!_.*'()-]+(/[A-Za-z0-9!_.*'()-]+)*$")
@@ -162,6 +164,15 @@ def _rule_name(raw: Any) -> str:
         return raw
     close = difflib.get_close_matches(str(raw), catalog.RULES_BY_NAME, n=1)
     raise _Invalid("rule names from the catalog", f"did you mean {close[0]}?" if close else "")
+
+
+def _detection(raw: Any) -> str:
+    from .detections import DETECTIONS_BY_NAME
+    if raw in DETECTIONS_BY_NAME:
+        return raw
+    close = difflib.get_close_matches(str(raw), DETECTIONS_BY_NAME, n=1)
+    raise _Invalid("detection names", f"did you mean {close[0]}?" if close else
+                   "known: " + ", ".join(DETECTIONS_BY_NAME))
 
 
 def _port(raw: Any) -> int:
@@ -303,6 +314,15 @@ FIELDS: tuple[Field, ...] = (
           _list_of(_matching(re.compile(r"^\d{12}$"), "12-digit account ids"), "12-digit account ids"),
           "Accounts the CloudTrail table projects (an organization trail's members); empty: this account.",
           "list of account ids"),
+    Field("alerting", "alerting", True, _bool,
+          "With cloudWatchLogs: a metric filter and an alarm per CIS monitoring detection.", "true/false"),
+    Field("alertEmails", "alert_emails", (), _list_of(_matching(_EMAIL, "e-mail addresses"), "e-mail addresses"),
+          "E-mail addresses subscribed to the alarm topic (each must confirm).", "list of e-mail addresses"),
+    Field("alertHttpsEndpoints", "alert_https_endpoints", (),
+          _list_of(_matching(_HTTPS, "https:// URLs"), "https:// URLs"),
+          "HTTPS endpoints subscribed to the alarm topic.", "list of https:// URLs"),
+    Field("disabledDetections", "disabled_detections", (), _list_of(_detection, "detection names"),
+          "Detections not to alarm on.", "list of detection names"),
     Field("aggregator", "aggregator", "none", _one_of(AGGREGATORS),
           "A Config aggregator over this account's regions (`account`) or the organization (`organization`).",
           "none, account, organization"),
@@ -357,6 +377,14 @@ class Settings:
     investigation: bool = True
     bytes_scanned_cutoff: int = 10 * 1024 ** 3
     investigation_accounts: tuple = ()
+    alerting: bool = True
+    alert_emails: tuple = ()
+    alert_https_endpoints: tuple = ()
+    disabled_detections: tuple = ()
+
+    @property
+    def alerting_on(self) -> bool:
+        return self.alerting and self.cloud_watch_logs
 
     @property
     def config_regions(self) -> tuple:
@@ -454,6 +482,10 @@ def _conflicts(p: Mapping[str, Any]) -> list[str]:
         set_keys = [k for k in ("regions", "conformance_packs", "disabled_rules") if k in p]
         out.append(f"{NAMESPACE}:config: false, but {', '.join(FIELDS_BY_ATTR[k].key for k in set_keys)} "
                    "configure AWS Config; expected config: true or remove them")
+    alert_keys = [k for k in ("alert_emails", "alert_https_endpoints", "disabled_detections") if p.get(k)]
+    if alert_keys and not p.get("cloud_watch_logs", False):
+        out.append(f"{NAMESPACE}:{FIELDS_BY_ATTR[alert_keys[0]].key}: set but {NAMESPACE}:cloudWatchLogs is false, "
+                   "and alarms read the trail's CloudWatch Logs group; expected cloudWatchLogs: true")
     names = [pack["name"] for pack in p.get("custom_conformance_packs", ())]
     if len(set(names)) != len(names):
         out.append(f"{NAMESPACE}:customConformancePacks: two packs share a name; expected distinct names")
