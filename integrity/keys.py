@@ -40,14 +40,18 @@ def parse_time(value: Any, where: str) -> Optional[datetime]:
     raise UsageError(f"{where}: {value!r} is not a time (epoch seconds or ISO-8601)")
 
 
+def _read_json(path: str, option: str) -> Any:
+    try:
+        return json.loads(Path(path).read_text())
+    except (FileNotFoundError, IsADirectoryError):
+        raise UsageError(f"{option}: {path} does not exist") from None
+    except ValueError as error:
+        raise UsageError(f"{option}: {path} is not JSON: {error}") from None
+
+
 def load_public_keys(path: str) -> dict[str, list[PublicKey]]:
     """Keys by hex fingerprint (a fingerprint may repeat across regions and validity periods)."""
-    try:
-        data = json.loads(Path(path).read_text())
-    except FileNotFoundError:
-        raise UsageError(f"KEYS: {path} does not exist") from None
-    except ValueError as error:
-        raise UsageError(f"KEYS: {path} is not JSON: {error}") from None
+    data = _read_json(path, "KEYS")
     entries = data.get("PublicKeyList") if isinstance(data, dict) else data
     if not isinstance(entries, list) or not entries:
         raise UsageError(f"KEYS: {path} has no PublicKeyList; expected the output of "
@@ -75,12 +79,7 @@ def load_signatures(path: Optional[str]) -> dict[str, str]:
     """Digest S3 key -> hex signature (what `aws s3api head-object` shows as Metadata.signature)."""
     if not path:
         return {}
-    try:
-        data = json.loads(Path(path).read_text())
-    except FileNotFoundError:
-        raise UsageError(f"SIGNATURES: {path} does not exist") from None
-    except ValueError as error:
-        raise UsageError(f"SIGNATURES: {path} is not JSON: {error}") from None
+    data = _read_json(path, "SIGNATURES")
     if not isinstance(data, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in data.items()):
         raise UsageError(f"SIGNATURES: {path} must map digest S3 keys to hex signatures")
     return {k.lstrip("/"): v.lower() for k, v in data.items()}
