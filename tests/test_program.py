@@ -154,9 +154,11 @@ def test_each_bucket_key_and_topic_has_exactly_one_policy():
     assert plan.of_type("aws:kms/keyPolicy:KeyPolicy") == [] and len(plan.of_type(KEY)) == 1
     assert "policy" in plan.one(KEY).inputs
     topics = plan.of_type("aws:sns/topic:Topic")
-    assert plan.names("aws:sns/topic:Topic") == ["audit-config-us-east-1-notifications", "audit-trail-delivery"]
+    assert plan.names("aws:sns/topic:Topic") == ["audit-alerting-alarms", "audit-config-us-east-1-notifications",
+                                                  "audit-trail-delivery"]
     assert all("policy" not in t.inputs for t in topics)
-    assert plan.names("aws:sns/topicPolicy:TopicPolicy") == ["audit-config-us-east-1-notifications-policy",
+    assert plan.names("aws:sns/topicPolicy:TopicPolicy") == ["audit-alerting-alarms-policy",
+                                                              "audit-config-us-east-1-notifications-policy",
                                                               "audit-trail-delivery-policy"]
 
 
