@@ -43,6 +43,7 @@ def _management_event_gaps(props: Mapping[str, Any]) -> list[str]:
     basic = props.get("eventSelectors")
     if advanced is UNKNOWN or basic is UNKNOWN:
         return []
+    advanced, basic = as_list(advanced), as_list(basic)
     if advanced:
         for selector in advanced:
             if selector is UNKNOWN or not isinstance(selector, Mapping):
