@@ -9,7 +9,7 @@ import pulumi_aws as aws
 
 from . import config_plan, conformance, recorder as recorder_mod, remediation
 from .audit_key import AuditKey, AuditKeyArgs
-from .policy_docs import allow, assume_role_policy, render, service
+from .policy_docs import assume_role_policy, render
 from .scope import Scope
 from .settings import Settings
 

@@ -3,18 +3,15 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from pathlib import Path
 from typing import Any, Optional
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
 
 
-class UsageError(Exception):
-    """Bad input (exit status 2)."""
+from common import UsageError, read_json
 
 
 @dataclass(frozen=True)
@@ -40,18 +37,9 @@ def parse_time(value: Any, where: str) -> Optional[datetime]:
     raise UsageError(f"{where}: {value!r} is not a time (epoch seconds or ISO-8601)")
 
 
-def _read_json(path: str, option: str) -> Any:
-    try:
-        return json.loads(Path(path).read_text())
-    except (FileNotFoundError, IsADirectoryError):
-        raise UsageError(f"{option}: {path} does not exist") from None
-    except ValueError as error:
-        raise UsageError(f"{option}: {path} is not JSON: {error}") from None
-
-
 def load_public_keys(path: str) -> dict[str, list[PublicKey]]:
     """Keys by hex fingerprint (a fingerprint may repeat across regions and validity periods)."""
-    data = _read_json(path, "KEYS")
+    data = read_json(path, "KEYS")
     entries = data.get("PublicKeyList") if isinstance(data, dict) else data
     if not isinstance(entries, list) or not entries:
         raise UsageError(f"KEYS: {path} has no PublicKeyList; expected the output of "
@@ -79,7 +67,7 @@ def load_signatures(path: Optional[str]) -> dict[str, str]:
     """Digest S3 key -> hex signature (what `aws s3api head-object` shows as Metadata.signature)."""
     if not path:
         return {}
-    data = _read_json(path, "SIGNATURES")
+    data = read_json(path, "SIGNATURES")
     if not isinstance(data, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in data.items()):
         raise UsageError(f"SIGNATURES: {path} must map digest S3 keys to hex signatures")
     return {k.lstrip("/"): v.lower() for k, v in data.items()}

@@ -2,7 +2,6 @@
 DuckDB table with the Athena table's columns and the projected partitions (account, region, date)."""
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Callable, Optional
 
@@ -11,8 +10,7 @@ import duckdb
 from components.cloudtrail_schema import COLUMNS, duckdb_read_type, duckdb_select
 
 
-class UsageError(Exception):
-    """Bad input (exit status 2)."""
+from common import UsageError
 
 
 def log_files(root: Path) -> list[Path]:

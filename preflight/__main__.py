@@ -3,7 +3,6 @@ violations, 2 configuration or usage errors."""
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import sys
 import warnings

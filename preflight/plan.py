@@ -10,7 +10,7 @@ from google.protobuf import json_format
 
 from .analyzer import PackClient, PackError, PolicyConfigError, diagnostics, effective_config
 from .report import to_json
-from .runner import ProgramConfigError, Project, UsageError, load_policy_config, run_program
+from .runner import ProgramConfigError, Project, load_policy_config, run_program
 
 
 def plan(program: Path, stack: str, pack_dir: Path, policy_config: Optional[str] = None,

@@ -13,8 +13,7 @@ from typing import Any, Optional
 import yaml
 
 
-class UsageError(Exception):
-    """The program, the stack or the options cannot be used (exit status 2)."""
+from common import UsageError, read_json
 
 
 class ProgramConfigError(Exception):
@@ -119,16 +118,6 @@ def _program_context(directory: Path):
     finally:
         os.chdir(previous_cwd)
         sys.path[:] = previous_path
-
-
-def read_json(path: str, option: str) -> Any:
-    """A JSON file named by a command-line option; a usage error (exit 2) when it cannot be read."""
-    try:
-        return json.loads(Path(path).read_text())
-    except (FileNotFoundError, IsADirectoryError):
-        raise UsageError(f"{option}: {path} does not exist") from None
-    except ValueError as error:
-        raise UsageError(f"{option}: {path} is not JSON: {error}") from None
 
 
 def load_policy_config(path: Optional[str]) -> dict[str, Any]:

@@ -2,7 +2,6 @@
 records its saved query returns, on the real logs (and labelled synthetic records built from real ones)."""
 from __future__ import annotations
 
-import json
 from datetime import timedelta
 
 import pytest

@@ -215,7 +215,7 @@ def test_account_public_access_block_with_a_flag_off_is_advisory(pack):
 
 def test_tls_only(pack):
     def program():
-        a = aws.s3.Bucket("no-tls-deny")
+        aws.s3.Bucket("no-tls-deny")
         b = aws.s3.Bucket("tls-deny")
         aws.s3.BucketPolicy("tls-deny-policy", bucket=b.id, policy=pulumi.Output.json_dumps(
             {"Version": "2012-10-17", "Statement": [tls_deny(b.arn)]}))

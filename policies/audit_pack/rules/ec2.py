@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Iterable, Mapping, Optional
 
-from ..props import UNKNOWN, as_dict, as_list, has_unknown, number, truthy
+from ..props import UNKNOWN, as_dict, as_list, number, truthy
 from ..registry import resource_check, stack_check
 
 SECURITY_GROUP = "aws:ec2/securityGroup:SecurityGroup"
@@ -158,7 +158,8 @@ def encrypted_volumes(resources, config):
         if r["type"] == INSTANCE:
             devices = [("rootBlockDevice", as_dict(p.get("rootBlockDevice")))] if "rootBlockDevice" in p else \
                 [("rootBlockDevice", {})]
-            devices += [(f"ebsBlockDevices[{i}]", as_dict(d)) for i, d in enumerate(as_list(p.get("ebsBlockDevices")))]
+            devices += [(f"ebsBlockDevices[{i}]", as_dict(d)) for i, d in enumerate(as_list(p.get("ebsBlockDevices")))
+                        if d is not UNKNOWN]  # a device not known yet cannot be judged
             if p.get("rootBlockDevice") is UNKNOWN or p.get("ebsBlockDevices") is UNKNOWN:
                 continue
             if "rootBlockDevice" not in p and (p.get("launchTemplate") is not None or p.get("ami") is UNKNOWN):
@@ -168,6 +169,8 @@ def encrypted_volumes(resources, config):
         elif r["type"] == LAUNCH_TEMPLATE:
             problems = []
             for i, m in enumerate(as_list(p.get("blockDeviceMappings"))):
+                if m is UNKNOWN or as_dict(m).get("ebs") is UNKNOWN:
+                    continue
                 ebs = as_dict(as_dict(m).get("ebs"))
                 if ebs:
                     v = _device_verdict(ebs.get("encrypted"), ebs.get("kmsKeyId"), default_on, want_kms)

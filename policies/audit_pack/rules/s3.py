@@ -48,6 +48,8 @@ class BucketView:
     acls: list = field(default_factory=list)      # (urn, canned, grants)
     pabs: list = field(default_factory=list)      # (urn, props)
     owner_enforced: Any = False
+    incomplete: bool = False
+    """Attachments may belong to this bucket without being seen (its name is not known yet)."""
 
 
 def gather(resources: list[Mapping[str, Any]]) -> list[BucketView]:
@@ -65,11 +67,16 @@ def gather(resources: list[Mapping[str, Any]]) -> list[BucketView]:
                 view.policies.append((r["urn"], props["policy"]))
             if "acl" in props or "grants" in props:
                 view.acls.append((r["urn"], props.get("acl"), _v6_grants(props.get("grants"))))
+    unnamed = [v for v in views.values() if not isinstance(v.name, str)]
     for r in resources:
         kind = r["type"]
         if kind not in POLICY | ACL | PAB | OWNERSHIP:
             continue
-        view = _target(r, views, by_name)
+        view = _target(r, views, by_name, ambiguous=bool(unnamed))
+        if view is None:  # its bucket cannot be known before deployment: no verdict either way
+            for v in unnamed:
+                v.incomplete = True
+            continue
         props = r["props"]
         if kind in POLICY:
             view.policies.append((r["urn"], props.get("policy")))
@@ -87,13 +94,15 @@ def gather(resources: list[Mapping[str, Any]]) -> list[BucketView]:
     return list(views.values())
 
 
-def _target(r, views, by_name) -> BucketView:
+def _target(r, views, by_name, ambiguous: bool = False) -> Optional[BucketView]:
     for urn in r.get("deps", {}).get("bucket", []):
         if urn in views:
             return views[urn]
     name = r["props"].get("bucket")
     if isinstance(name, str) and name in by_name:
         return by_name[name]
+    if name is UNKNOWN or ambiguous:
+        return None  # the bucket it configures may be one of this stack's whose name is not known yet
     # A bucket declared elsewhere: judge what this stack adds to it, on this resource.
     key = f"external:{name if isinstance(name, str) else r['urn']}"
     if key not in views:
@@ -258,8 +267,8 @@ def public_write(resources, config):
 def ssl_requests_only(resources, config):
     out = []
     for view in gather(list(resources)):
-        if view.urn is None:
-            continue  # a bucket declared elsewhere may hold the deny in its own policy
+        if view.urn is None or view.incomplete:
+            continue  # a bucket declared elsewhere, or one whose policy may not be seen yet
         documents = [d for _, d in view.policies]
         if any(has_unknown(d) for d in documents):
             continue
