@@ -104,7 +104,20 @@ def run_under_mocks(program, project_name: str = "fixtures", stack: str = "test"
         pulumi.runtime.test(program)()
     except pulumi.RunError as error:  # the program's own clean refusal (e.g. bad settings)
         raise ProgramConfigError(str(error), monitor.registrations) from None
+    except Exception as error:  # a bug in the program: show where, as `pulumi preview` would, and exit 2
+        raise ProgramConfigError("the program failed:\n" + _program_traceback(error), monitor.registrations) from None
     return monitor.registrations
+
+
+def _program_traceback(error: Exception) -> str:
+    """The traceback's frames that belong to the program (not to the SDK, the runner or the interpreter)."""
+    import traceback
+    here = str(Path(__file__).resolve().parent)
+    frames = [f for f in traceback.extract_tb(error.__traceback__)
+              if "site-packages" not in f.filename and not f.filename.startswith(("<", here))
+              and "/lib/python3" not in f.filename]
+    lines = traceback.format_list(frames) + traceback.format_exception_only(type(error), error)
+    return "".join(lines).rstrip()
 
 
 @contextlib.contextmanager

@@ -152,3 +152,13 @@ def test_text_report_for_people():
     assert lines[at + 1].startswith("  - aws:cloudtrail/trail:Trail bad: kmsKeyId is not set")
     assert lines[at + 2].startswith("  fix: Set kms_key_id on the aws.cloudtrail.Trail")
     assert lines[-1] == "Summary: 3 resources, 2 mandatory and 1 advisory diagnostics. FAILED: mandatory policy violations."
+
+
+def test_a_program_that_crashes_exits_2_showing_its_own_frames(tmp_path):
+    (tmp_path / "Pulumi.yaml").write_text("name: crash\nruntime: python\n")
+    (tmp_path / "Pulumi.dev.yaml").write_text("config: {}\n")
+    (tmp_path / "__main__.py").write_text("settings = {}\nsettings['missing']\n")
+    result = preflight("--format", "json", "--program", str(tmp_path))
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr == (f"error: the program failed:\n  File \"{tmp_path}/__main__.py\", line 2, in <module>\n"
+                             "    settings['missing']\nKeyError: 'missing'\n")
