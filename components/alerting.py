@@ -8,6 +8,7 @@ import pulumi
 import pulumi_aws as aws
 
 from .detections import DETECTIONS
+from . import policy_docs
 from .policy_docs import allow, render, service
 from .scope import Scope
 
@@ -46,8 +47,7 @@ class Alerting(pulumi.ComponentResource):
             allow("CloudWatchAlarmsPublish", service("cloudwatch.amazonaws.com"), "SNS:Publish", self.topic.arn,
                   {"ArnLike": {"aws:SourceArn": alarm_arns},
                    "StringEquals": {"aws:SourceAccount": args.scope.account_id}}),
-            {"Sid": "DenyInsecureTransport", "Effect": "Deny", "Principal": "*", "Action": "SNS:Publish",
-             "Resource": self.topic.arn, "Condition": {"Bool": {"aws:SecureTransport": "false"}}}]), opts=child)
+            policy_docs.deny_insecure_publish(self.topic.arn)]), opts=child)
         for i, email in enumerate(args.emails):
             aws.sns.TopicSubscription(f"{name}-email-{i}", topic=self.topic.arn, protocol="email", endpoint=email,
                                       opts=child)

@@ -50,6 +50,12 @@ def deny_insecure_transport(bucket_arn: Any) -> dict:
     }
 
 
+def deny_insecure_publish(topic_arn: Any) -> dict:
+    """Refuse every publish to the topic that is not made over TLS."""
+    return {"Sid": "DenyInsecureTransport", "Effect": "Deny", "Principal": "*", "Action": "SNS:Publish",
+            "Resource": topic_arn, "Condition": {"Bool": {"aws:SecureTransport": "false"}}}
+
+
 def assume_role_policy(service_name: str, condition: Mapping[str, Any]) -> pulumi.Output:
     """Trust policy for a service role, with a confused-deputy condition."""
     return render([{

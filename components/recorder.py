@@ -7,7 +7,7 @@ from typing import Mapping, Optional
 import pulumi
 import pulumi_aws as aws
 
-from .policy_docs import allow, render, service
+from .policy_docs import allow, deny_insecure_publish, render, service
 
 CONFIG = "config.amazonaws.com"
 PREFIX = "config"  # the delivery channel's key prefix in the shared log bucket
@@ -65,8 +65,7 @@ class RegionalRecorder(pulumi.ComponentResource):
             policy=render([
                 allow("ConfigPublish", service(CONFIG), "SNS:Publish", self.topic.arn,
                       {"StringEquals": {"aws:SourceAccount": args.account_id}}),
-                {"Sid": "DenyInsecureTransport", "Effect": "Deny", "Principal": "*", "Action": "SNS:Publish",
-                 "Resource": self.topic.arn, "Condition": {"Bool": {"aws:SecureTransport": "false"}}}]),
+                deny_insecure_publish(self.topic.arn)]),
             opts=child)
         self.recorder = aws.cfg.Recorder(
             f"{name}-recorder", name="audit-baseline", role_arn=args.role_arn, region=region,

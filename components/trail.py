@@ -155,8 +155,7 @@ class AuditTrail(pulumi.ComponentResource):
                 policy=policy_docs.render([
                     allow("CloudTrailPublish", service(CLOUDTRAIL), "SNS:Publish", self.topic.arn,
                           {"StringEquals": {"aws:SourceArn": arn}}),
-                    {"Sid": "DenyInsecureTransport", "Effect": "Deny", "Principal": "*", "Action": "SNS:Publish",
-                     "Resource": self.topic.arn, "Condition": {"Bool": {"aws:SecureTransport": "false"}}},
+                    policy_docs.deny_insecure_publish(self.topic.arn),
                 ]),
                 opts=pulumi.ResourceOptions(parent=self))
             prerequisites.append(topic_policy)
