@@ -7,7 +7,7 @@ from typing import Mapping, Optional, Sequence
 import pulumi
 import pulumi_aws as aws
 
-from .detections import DETECTIONS
+from cloudtrail.detections import DETECTIONS
 from . import policy_docs
 from .policy_docs import allow, render, service
 from .scope import Scope

@@ -103,7 +103,7 @@ class AuditBaseline(pulumi.ComponentResource):
             accounts=s.investigation_accounts, bytes_scanned_cutoff=s.bytes_scanned_cutoff, tags=tags),
             opts=child) if s.investigation else None
 
-        from .detections import DETECTIONS
+        from cloudtrail.detections import DETECTIONS
         self.alerting = Alerting(f"{name}-alerting", AlertingArgs(
             scope=scope, log_group_name=self.trail.log_group.name, kms_key_arn=self.key.arn,
             detections=[d.name for d in DETECTIONS if d.name not in s.disabled_detections],

@@ -103,7 +103,7 @@ def config_rules_table() -> str:
 
 
 def queries_table() -> str:
-    from .query_library import saved_queries
+    from cloudtrail.query_library import saved_queries
     rows = ["| query | what it finds | CIS control | parameters |", "|---|---|---|---|"]
     for q in saved_queries().values():
         params = ", ".join(dict.fromkeys(q.params)) or "–"
@@ -112,7 +112,7 @@ def queries_table() -> str:
 
 
 def detections_table() -> str:
-    from .detections import DETECTIONS
+    from cloudtrail.detections import DETECTIONS
     rows = ["| detection | CIS control | CloudWatch Logs filter | saved query |", "|---|---|---|---|"]
     for d in DETECTIONS:
         rows.append(f"| `{d.name}` | {d.cis} | `{d.pattern}` | `{d.query}` |")

@@ -7,9 +7,9 @@ from typing import Mapping, Optional, Sequence
 import pulumi
 import pulumi_aws as aws
 
-from .cloudtrail_schema import COLUMNS, PARTITIONS, hive_type
+from cloudtrail.schema import COLUMNS, PARTITIONS, hive_type
 from .log_bucket import LogBucket, LogBucketArgs
-from .query_library import saved_queries
+from cloudtrail.query_library import saved_queries
 
 SERDE = "org.apache.hive.hcatalog.data.JsonSerDe"
 INPUT_FORMAT = "com.amazon.emr.cloudtrail.CloudTrailInputFormat"

@@ -167,7 +167,7 @@ def _rule_name(raw: Any) -> str:
 
 
 def _detection(raw: Any) -> str:
-    from .detections import DETECTIONS_BY_NAME
+    from cloudtrail.detections import DETECTIONS_BY_NAME
     if raw in DETECTIONS_BY_NAME:
         return raw
     close = difflib.get_close_matches(str(raw), DETECTIONS_BY_NAME, n=1)

@@ -22,7 +22,7 @@ def main(argv=None) -> int:
     parser.add_argument("--format", choices=("text", "json", "csv"), default="text")
     args = parser.parse_args(argv)
 
-    from components.query_library import saved_queries
+    from cloudtrail.query_library import saved_queries
     queries = saved_queries()
     if not args.query and not args.sql:
         width = max(len(n) for n in queries)

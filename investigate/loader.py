@@ -7,7 +7,7 @@ from typing import Callable, Optional
 
 import duckdb
 
-from components.cloudtrail_schema import COLUMNS, duckdb_read_type, duckdb_select
+from cloudtrail.schema import COLUMNS, duckdb_read_type, duckdb_select
 
 
 from common import UsageError

@@ -8,7 +8,7 @@ import duckdb
 import sqlglot
 from sqlglot import exp
 
-from components.query_library import SavedQuery
+from cloudtrail.query_library import SavedQuery
 
 from .loader import UsageError
 

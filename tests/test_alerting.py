@@ -6,8 +6,8 @@ from datetime import timedelta
 
 import pytest
 
-from components.detections import DETECTIONS
-from components.filter_pattern import PatternError, compile_pattern
+from cloudtrail.detections import DETECTIONS
+from cloudtrail.filter_pattern import PatternError, compile_pattern
 from components.settings import Settings, SettingsError
 
 from .conftest import Plan, run_baseline

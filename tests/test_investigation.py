@@ -4,8 +4,8 @@ from __future__ import annotations
 import duckdb
 import pytest
 
-from components.cloudtrail_schema import COLUMNS, PARTITIONS
-from components.query_library import saved_queries
+from cloudtrail.schema import COLUMNS, PARTITIONS
+from cloudtrail.query_library import saved_queries
 from components.settings import Settings, SettingsError
 from investigate.loader import load
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import sqlglot
 
-from components.query_library import saved_queries
+from cloudtrail.query_library import saved_queries
 
 from .conftest import ROOT
 

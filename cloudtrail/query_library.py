@@ -1,4 +1,4 @@
-"""The saved investigation queries: one Athena (Trino) SQL file each in ``components/queries/``.
+"""The saved investigation queries: one Athena (Trino) SQL file each in ``cloudtrail/queries/``.
 
 Each file starts with a header: the first comment line says what it finds, then ``-- cis: <control or
 ->``, then ``-- params: none`` or the name of each ``?`` placeholder in order. The Athena component
