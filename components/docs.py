@@ -32,22 +32,34 @@ def settings_table() -> str:
     return "\n".join(rows)
 
 
-def _shapes() -> dict[str, list[str]]:
-    """Type tokens each mirror reads, from the registry and the remediations (not a hand-kept list)."""
+def _registered() -> dict:
+    """Each mirror's registration (types read, shapes and joins covered, what stays unknown): the rule
+    modules are the one source of this knowledge."""
     from audit_pack import pack  # noqa: F401  (registers the checks)
-    from audit_pack.registry import RESOURCE_RULES
-    from audit_pack.rules import ec2, s3
+    from audit_pack.registry import RESOURCE_RULES, STACK_RULES
+    return {**RESOURCE_RULES, **STACK_RULES}
 
-    shapes = {name: sorted(rule.types) for name, rule in RESOURCE_RULES.items()}
-    s3_shapes = sorted(s3.BUCKETS | s3.POLICY | s3.ACL | s3.PAB | s3.OWNERSHIP | {s3.ACCOUNT_PAB})
-    shapes.update({
-        "s3-bucket-public-read-prohibited": s3_shapes, "s3-bucket-public-write-prohibited": s3_shapes,
-        "s3-bucket-ssl-requests-only": sorted(s3.BUCKETS | s3.POLICY),
-        "encrypted-volumes": sorted({ec2.INSTANCE, ec2.LAUNCH_TEMPLATE, ec2.VOLUME, ec2.VOLUME_ATTACHMENT,
-                                     ec2.EBS_DEFAULT}),
-        "vpc-flow-logs-enabled": sorted({ec2.VPC, ec2.FLOW_LOG}),
-    })
-    return shapes
+
+def _shapes() -> dict[str, list[str]]:
+    """Type tokens each mirror reads, from the registry (not a hand-kept list)."""
+    return {name: sorted(rule.types) for name, rule in _registered().items()}
+
+
+def coverage_section() -> str:
+    """Per rule: the shapes and joins its check covers, and what stays unknown before deployment."""
+    from audit_pack import catalog
+    registered = _registered()
+    out = []
+    for rule in catalog.RULES:
+        entry = registered.get(rule["name"])
+        if entry is None:
+            continue
+        kind = "stack policy (joins resources)" if rule["mirror"]["kind"] == "stack" else "resource policy"
+        out.append(f"### `{rule['name']}` ({kind}, {rule['mirror']['enforcement']})\n")
+        out.extend(f"- covers: {line}" for line in entry.covers)
+        out.extend(f"- unknown before deployment: {line}" for line in entry.unknown)
+        out.append("")
+    return "\n".join(out).rstrip()
 
 
 def _token(t: str) -> str:
@@ -120,6 +132,7 @@ def detections_table() -> str:
 
 
 SECTIONS: dict[str, Callable[[], str]] = {"detections": detections_table, "settings": settings_table, "rules": rules_table,
+                                          "coverage": coverage_section,
                                           "unmirrored": unmirrored_table, "config-rules": config_rules_table,
                                           "queries": queries_table}
 
@@ -149,15 +162,37 @@ Remediation-only policy: `disable-s3-bucket-public-read-write` (disabled by defa
 bucket public access blocks and makes public ACLs private. The S3 verdicts are stack policies (they
 join a bucket's resources), and the engine never remediates through a stack policy.
 
+## What each policy covers, and what stays unknown
+
+A finding the pack cannot settle before deployment (it depends on a snapshot, an AMI, a subnet or default
+VPC outside the stack, or on something AWS does not document) is advisory, whatever the policy's level;
+a value not known at preview gives no finding at all.
+
+<!-- coverage:begin -->
+<!-- coverage:end -->
+
 ## Rules without a mirror
 
 <!-- unmirrored:begin -->
 <!-- unmirrored:end -->
+
+## Speed
+
+`make bench` (or `python -m bench --pack` for the pack's rows only) measures the pack beside a one-policy
+pack in the same run. All stack policies share one pass over the stack per AnalyzeStack request: only the
+resources some stack policy reads are deserialized, once, and joins several policies need (the S3 bucket
+views) are built once. Measured on 2 shared cores (medians):
+
+BENCH_FIGURES
 """
 
 
+# The pack's rows of `make bench`, as last measured (medians; ratios against the floor of the same run).
+PACK_BENCH_FIGURES = "(not measured yet)"
+
+
 def pack_readme() -> str:
-    return render_readme(PACK_README_HEAD)
+    return render_readme(PACK_README_HEAD.replace("BENCH_FIGURES", PACK_BENCH_FIGURES))
 
 
 def render_readme(text: str) -> str:

@@ -30,7 +30,7 @@ def load(name: str) -> list[Registration]:
     ("network", [("cloud-trail-encryption-enabled", "mandatory", "v6-trail"),
                  ("cloud-trail-log-file-validation-enabled", "mandatory", "v6-trail"),
                  ("ec2-instance-no-public-ip", "mandatory", "v6-instance"),
-                 ("encrypted-volumes", "mandatory", "v6-instance"),
+                 ("encrypted-volumes", "advisory", "v6-instance"),  # root volume: the AMI's snapshot decides
                  ("multi-region-cloudtrail-enabled", "advisory", "v6-trail"),
                  ("restricted-ssh", "mandatory", "v6-sg")]),
 ])

@@ -8,7 +8,7 @@ import pytest
 
 from preflight.mocks import Registration
 
-from .conftest import messages, record, verdicts
+from .conftest import all_verdicts, messages, record, verdicts
 
 KEY = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
 UNKNOWN_STRING = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
@@ -59,29 +59,30 @@ def test_fail_no_kms_key(pack):
 
 
 def test_advisory_single_region(pack):
-    assert verdicts(pack, [trail("one-region", is_multi_region_trail=False)]) == [
+    assert all_verdicts(pack, [trail("one-region", is_multi_region_trail=False)]) == [
         ("multi-region-cloudtrail-enabled", "advisory", "one-region")]
 
 
 def test_advisory_write_only_management_events(pack):
     bad = trail("write-only", event_selectors=[aws.cloudtrail.TrailEventSelectorArgs(
         read_write_type="WriteOnly", include_management_events=True)])
-    assert verdicts(pack, [bad]) == [("multi-region-cloudtrail-enabled", "advisory", "write-only")]
+    assert all_verdicts(pack, [bad]) == [("multi-region-cloudtrail-enabled", "advisory", "write-only")]
 
 
 def test_advisory_excluded_kms_events(pack):
     bad = trail("no-kms-events", event_selectors=[aws.cloudtrail.TrailEventSelectorArgs(
         read_write_type="All", include_management_events=True,
         exclude_management_event_sources=["kms.amazonaws.com"])])
-    assert verdicts(pack, [bad]) == [("multi-region-cloudtrail-enabled", "advisory", "no-kms-events")]
-    assert "kms.amazonaws.com" in messages(pack, bad)["multi-region-cloudtrail-enabled"]
+    assert all_verdicts(pack, [bad]) == [("multi-region-cloudtrail-enabled", "advisory", "no-kms-events")]
+    (diagnostic,) = pack.analyze_stack([bad]).diagnostics
+    assert "kms.amazonaws.com" in diagnostic.message and diagnostic.urn == bad.urn
 
 
 def test_pass_advanced_selectors_with_all_management_events(pack):
     good = trail("advanced", advanced_event_selectors=[aws.cloudtrail.TrailAdvancedEventSelectorArgs(
         name="mgmt", field_selectors=[aws.cloudtrail.TrailAdvancedEventSelectorFieldSelectorArgs(
             field="eventCategory", equals=["Management"])])])
-    assert verdicts(pack, [good]) == []
+    assert all_verdicts(pack, [good]) == []
 
 
 def test_advisory_advanced_selectors_read_only(pack):
@@ -89,7 +90,7 @@ def test_advisory_advanced_selectors_read_only(pack):
     bad = trail("advanced-read", advanced_event_selectors=[aws.cloudtrail.TrailAdvancedEventSelectorArgs(
         name="mgmt", field_selectors=[field(field="eventCategory", equals=["Management"]),
                                       field(field="readOnly", equals=["true"])])])
-    assert verdicts(pack, [bad]) == [("multi-region-cloudtrail-enabled", "advisory", "advanced-read")]
+    assert all_verdicts(pack, [bad]) == [("multi-region-cloudtrail-enabled", "advisory", "advanced-read")]
 
 
 def test_advisory_advanced_selectors_without_management(pack):
@@ -97,12 +98,12 @@ def test_advisory_advanced_selectors_without_management(pack):
     bad = trail("data-only", advanced_event_selectors=[aws.cloudtrail.TrailAdvancedEventSelectorArgs(
         name="data", field_selectors=[field(field="eventCategory", equals=["Data"]),
                                       field(field="resources.type", equals=["AWS::S3::Object"])])])
-    assert verdicts(pack, [bad]) == [("multi-region-cloudtrail-enabled", "advisory", "data-only")]
+    assert all_verdicts(pack, [bad]) == [("multi-region-cloudtrail-enabled", "advisory", "data-only")]
 
 
 def test_every_rule_failing_at_once(pack):
     bad = trail("worst", enable_log_file_validation=False, kms_key_id=None, is_multi_region_trail=False)
-    assert verdicts(pack, [bad]) == [("cloud-trail-encryption-enabled", "mandatory", "worst"),
+    assert all_verdicts(pack, [bad]) == [("cloud-trail-encryption-enabled", "mandatory", "worst"),
                                      ("cloud-trail-log-file-validation-enabled", "mandatory", "worst"),
                                      ("multi-region-cloudtrail-enabled", "advisory", "worst")]
 
@@ -117,7 +118,7 @@ def test_every_rule_failing_at_once(pack):
     {"eventSelectors": [{"readWriteType": UNKNOWN_STRING, "includeManagementEvents": True}]},
 ])
 def test_skip_unknown_values(pack, inputs):
-    assert verdicts(pack, [raw_trail("unknown", **inputs)]) == []
+    assert all_verdicts(pack, [raw_trail("unknown", **inputs)]) == []
 
 
 # ---- a policy never raises, whatever shape arrives ----
@@ -133,7 +134,7 @@ def test_skip_unknown_values(pack, inputs):
 ])
 def test_odd_shapes_never_raise(pack, inputs, expected):
     # A policy that raised would surface here as a gRPC error instead of a response.
-    assert verdicts(pack, [raw_trail("odd", **inputs)]) == expected
+    assert all_verdicts(pack, [raw_trail("odd", **inputs)]) == expected
 
 
 def test_a_failing_check_gives_no_verdict_instead_of_raising(monkeypatch, capsys):

@@ -113,14 +113,25 @@ def test_instances_and_launch_templates(pack):
 # ---- encrypted-volumes ----
 
 def test_instance_block_devices(pack):
+    """A blank EBS device without encryption is unencrypted (mandatory); a root volume is created from the
+    AMI's snapshot, whose encryption the stack cannot see (advisory)."""
     def program():
         aws.ec2.Instance("plain-root", ami="ami-1", instance_type="t3.micro")
+        aws.ec2.Instance("root-false", ami="ami-1", instance_type="t3.micro", root_block_device={"encrypted": False})
         aws.ec2.Instance("encrypted", ami="ami-1", instance_type="t3.micro", root_block_device={"encrypted": True},
                          ebs_block_devices=[{"device_name": "/dev/sdf", "encrypted": True}])
         aws.ec2.Instance("data-plain", ami="ami-1", instance_type="t3.micro", root_block_device={"encrypted": True},
                          ebs_block_devices=[{"device_name": "/dev/sdf", "encrypted": False}])
-    assert only(all_verdicts(pack, record(program)), VOLUMES) == [(VOLUMES, "mandatory", "data-plain"),
-                                                                  (VOLUMES, "mandatory", "plain-root")]
+        aws.ec2.Instance("data-unset", ami="ami-1", instance_type="t3.micro", root_block_device={"encrypted": True},
+                         ebs_block_devices=[{"device_name": "/dev/sdf", "volume_size": 8}])
+        aws.ec2.Instance("data-from-snapshot", ami="ami-1", instance_type="t3.micro",
+                         root_block_device={"encrypted": True},
+                         ebs_block_devices=[{"device_name": "/dev/sdf", "snapshot_id": "snap-0123456789abcdef0"}])
+        aws.ec2.Instance("from-template", instance_type="t3.micro", launch_template={"id": "lt-0123456789abcdef0"})
+    assert only(all_verdicts(pack, record(program)), VOLUMES) == [
+        (VOLUMES, "advisory", "data-from-snapshot"), (VOLUMES, "advisory", "plain-root"),
+        (VOLUMES, "advisory", "root-false"), (VOLUMES, "mandatory", "data-plain"),
+        (VOLUMES, "mandatory", "data-unset")]
 
 
 def test_volumes_only_when_attached(pack):
@@ -134,10 +145,19 @@ def test_volumes_only_when_attached(pack):
 
 
 def test_launch_template_block_devices(pack):
+    """A mapping on the AMI's root device name overrides the root volume (from the AMI's snapshot: advisory);
+    another device without a snapshot is a blank volume (mandatory); one with a snapshot is advisory."""
     def program():
-        aws.ec2.LaunchTemplate("lt", block_device_mappings=[
+        aws.ec2.LaunchTemplate("lt-root", block_device_mappings=[
             {"device_name": "/dev/xvda", "ebs": {"volume_size": 20, "encrypted": "false"}}])
-    assert only(all_verdicts(pack, record(program)), VOLUMES) == [(VOLUMES, "mandatory", "lt")]
+        aws.ec2.LaunchTemplate("lt-data", block_device_mappings=[
+            {"device_name": "/dev/sdf", "ebs": {"volume_size": 20, "encrypted": "false"}}])
+        aws.ec2.LaunchTemplate("lt-snapshot", block_device_mappings=[
+            {"device_name": "/dev/sdg", "ebs": {"snapshot_id": "snap-0123456789abcdef0"}}])
+        aws.ec2.LaunchTemplate("lt-encrypted", block_device_mappings=[
+            {"device_name": "/dev/sdf", "ebs": {"volume_size": 20, "encrypted": "true"}}])
+    assert only(all_verdicts(pack, record(program)), VOLUMES) == [
+        (VOLUMES, "advisory", "lt-root"), (VOLUMES, "advisory", "lt-snapshot"), (VOLUMES, "mandatory", "lt-data")]
 
 
 def test_ebs_encryption_by_default_makes_unset_devices_compliant(pack):
@@ -172,7 +192,9 @@ def test_rds_instances_and_clusters(pack):
         aws.rds.Instance("replica", instance_class="db.t3.micro", replicate_source_db="arn:aws:rds:db:source")
         aws.rds.ClusterInstance("aurora-member", instance_class="db.r6g.large", engine="aurora-postgresql",
                                 cluster_identifier="c1")  # judged through its cluster
-        aws.rds.Cluster("plain-cluster", engine="aurora-postgresql", master_username="u", master_password="p1234567")
+        aws.rds.Cluster("plain-cluster", engine="mysql", db_cluster_instance_class="db.m6gd.large",
+                        allocated_storage=100, iops=1000, storage_type="io1", master_username="u",
+                        master_password="p1234567")  # a Multi-AZ DB cluster: RDS, not Aurora
         aws.rds.Cluster("encrypted-cluster", engine="aurora-postgresql", storage_encrypted=True,
                         master_username="u", master_password="p1234567")
     assert only(all_verdicts(pack, record(program)), "rds-storage-encrypted") == [

@@ -44,6 +44,7 @@ def test_installed_alone_it_starts_and_judges(installed_pack):
         assert info.name == "aws-audit-baseline"
         assert "cloud-trail-encryption-enabled" in {p.name for p in info.policies}
         found = sorted((d.policyName, LEVEL_NAMES[d.enforcementLevel]) for d in pack.analyze(trail).diagnostics)
+        stack = sorted((d.policyName, LEVEL_NAMES[d.enforcementLevel]) for d in pack.analyze_stack([trail]).diagnostics)
     assert found == [("cloud-trail-encryption-enabled", "mandatory"),
-                     ("cloud-trail-log-file-validation-enabled", "mandatory"),
-                     ("multi-region-cloudtrail-enabled", "advisory")]
+                     ("cloud-trail-log-file-validation-enabled", "mandatory")]
+    assert stack == [("multi-region-cloudtrail-enabled", "advisory")]

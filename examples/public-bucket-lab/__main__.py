@@ -1,7 +1,7 @@
 """A deliberately non-compliant stack: `make plan PROGRAM=examples/public-bucket-lab STACK=lab` must stop it.
 
-Three mistakes (a public-read bucket ACL, SSH open to the world, an unencrypted root volume) sit next to
-correct neighbours (a private security group, an encrypted data volume) that must pass.
+Three mistakes (a public-read bucket ACL, SSH open to the world, an unencrypted data volume) sit next to
+correct neighbours (a private security group, an encrypted root volume) that must pass.
 """
 import pulumi_aws as aws
 
@@ -19,8 +19,8 @@ admin = aws.ec2.SecurityGroup("lab-admin", description="admin access", ingress=[
 office = aws.ec2.SecurityGroup("lab-office", description="office https", ingress=[
     {"protocol": "tcp", "from_port": 443, "to_port": 443, "cidr_blocks": ["203.0.113.0/24"]}])
 
-# Mistake 3: the root volume is not encrypted; the data volume is.
+# Mistake 3: the data volume (a new, blank volume) is not encrypted; the root volume is.
 server = aws.ec2.Instance("lab-server", ami="ami-0123456789abcdef0", instance_type="t3.micro",
                           vpc_security_group_ids=[admin.id, office.id],
-                          root_block_device={"volume_size": 20},
-                          ebs_block_devices=[{"device_name": "/dev/sdf", "volume_size": 50, "encrypted": True}])
+                          root_block_device={"volume_size": 20, "encrypted": True},
+                          ebs_block_devices=[{"device_name": "/dev/sdf", "volume_size": 50}])

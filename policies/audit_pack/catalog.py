@@ -80,7 +80,7 @@ RULES: tuple[dict, ...] = (
     _rule("ec2-instance-no-public-ip", "EC2_INSTANCE_NO_PUBLIC_IP",
           "EC2 instances have no public IPv4 address.",
           resource_types=["AWS::EC2::Instance"], changes=True, severity="high", controls=_S3_PUBLIC_NIST,
-          mirror=_mirror("resource", "mandatory"), baseline=True,
+          mirror=_mirror("stack", "mandatory"), baseline=True,
           steps="Set associate_public_ip_address=False on the instance (and on its launch template's network "
                 "interfaces), launch it in a subnet without map_public_ip_on_launch, and reach it through a load "
                 "balancer, SSM Session Manager or a VPN."),
@@ -141,7 +141,7 @@ RULES: tuple[dict, ...] = (
     _rule("multi-region-cloudtrail-enabled", "MULTI_REGION_CLOUD_TRAIL_ENABLED",
           "At least one multi-region trail records all management events, read and write.",
           periodic=DAILY, placement="home-region", severity="high", controls=[f"{CIS} 3.1"],
-          mirror=_mirror("resource", "advisory"), baseline=True,
+          mirror=_mirror("stack", "advisory"), baseline=True,
           steps="Set is_multi_region_trail=True and record management events with read_write_type \"All\" and "
                 "no excluded event sources."),
     _rule("cloud-trail-log-file-validation-enabled", "CLOUD_TRAIL_LOG_FILE_VALIDATION_ENABLED",

@@ -16,9 +16,11 @@ from pulumi_policy import (EnforcementLevel, PolicyComplianceFramework, PolicyCo
 
 from . import catalog
 from .props import plain
-from .registry import RESOURCE_RULES, STACK_RULES
+from .registry import RESOURCE_RULES, STACK_RULES, Finding
 from .remediations import REMEDIATIONS, S3_PUBLIC_ACCESS
 from .rules import cloudtrail, ec2, iam, kms, rds, s3  # noqa: F401  (each registers its checks)
+from .serving import finding_message
+from .stack import StackIndex
 
 _LEVELS = {"mandatory": EnforcementLevel.MANDATORY, "advisory": EnforcementLevel.ADVISORY,
            "disabled": EnforcementLevel.DISABLED, "remediate": EnforcementLevel.REMEDIATE}
@@ -144,26 +146,37 @@ def _resource_policy(rule: Mapping[str, Any]) -> ResourceValidationPolicy:
                                     **_metadata(rule))
 
 
+def run_stack_check(name: str, index, config: Optional[Mapping[str, Any]]) -> list[Finding]:
+    """The findings of stack rule ``name`` over a ``StackIndex``, exemptions applied; never raises."""
+    try:
+        config = _with_defaults(name, config)
+        out = []
+        for found in STACK_RULES[name].check(index, config):
+            finding = found if isinstance(found, Finding) else Finding(*found)
+            target = index.by_urn.get(finding.urn)
+            if target and exempt(target["name"], target["props"], config["exemptions"]):
+                continue
+            out.append(finding)
+        return out
+    except Exception as error:  # a policy must never raise
+        _report_internal_error(name, error)
+        return []
+
+
 def _stack_policy(rule: Mapping[str, Any]) -> StackValidationPolicy:
-    registered = STACK_RULES[rule["name"]]
+    """The SDK-facing policy. ``serving.TypeFilteringServicer`` calls ``run_stack_check`` itself with one
+    index shared by all stack policies; this ``validate`` serves the SDK's own servicer (one index each)."""
+    name = rule["name"]
 
     def validate(args, report_violation) -> None:
         try:
-            config = _with_defaults(rule["name"], args.get_config())
-            resources = [{"type": r.resource_type, "urn": r.urn, "name": r.name, "props": plain(r.props),
-                          "parent": r.parent.urn if r.parent else None,
-                          "deps": {k: [d.urn for d in v] for k, v in (r.property_dependencies or {}).items()}}
-                         for r in args.resources]
-            by_urn = {r["urn"]: r for r in resources}
-            for urn, message in registered.check(resources, config):
-                target = by_urn.get(urn)
-                if target and exempt(target["name"], target["props"], config["exemptions"]):
-                    continue
-                report_violation(message, urn)
+            index = StackIndex.from_policy_resources(args.resources, STACK_RULES[name].types)
+            for finding in run_stack_check(name, index, args.get_config()):
+                report_violation(finding_message(finding), finding.urn or None)
         except Exception as error:  # a policy must never raise
-            _report_internal_error(rule["name"], error)
+            _report_internal_error(name, error)
 
-    return StackValidationPolicy(name=rule["name"], validate=validate, **_metadata(rule))
+    return StackValidationPolicy(name=name, validate=validate, **_metadata(rule))
 
 
 def _s3_remediation_policy() -> ResourceValidationPolicy:

@@ -10,7 +10,9 @@ FLAGS = {"RequireUppercaseCharacters": "requireUppercaseCharacters",
          "RequireSymbols": "requireSymbols", "RequireNumbers": "requireNumbers"}
 
 
-@resource_check("iam-password-policy", (PASSWORD_POLICY,))
+@resource_check("iam-password-policy", (PASSWORD_POLICY,),
+                covers=("iam.AccountPasswordPolicy against the rule's parameters (overridable in the policy config)",),
+                unknown=("the account's policy when no stack declares one",))
 def password_policy(props, config, kind: str = PASSWORD_POLICY):
     from ..catalog import RULES_BY_NAME
     params = {**RULES_BY_NAME["iam-password-policy"]["parameters"], **(config.get("parameters") or {})}

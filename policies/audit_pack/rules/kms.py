@@ -7,7 +7,9 @@ from ..registry import resource_check
 KEY = "aws:kms/key:Key"
 
 
-@resource_check("cmk-backing-key-rotation-enabled", (KEY,))
+@resource_check("cmk-backing-key-rotation-enabled", (KEY,),
+                covers=("kms.Key `enableKeyRotation` for symmetric encryption keys in the default key store",),
+                unknown=("keys declared in other stacks",))
 def key_rotation(props, _config, kind: str = KEY):
     spec = next((v for v in (props.get("customerMasterKeySpec"), props.get("keySpec")) if v is not None),
                 "SYMMETRIC_DEFAULT")
