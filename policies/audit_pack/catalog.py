@@ -82,8 +82,8 @@ RULES: tuple[dict, ...] = (
           resource_types=["AWS::EC2::Instance"], changes=True, severity="high", controls=_S3_PUBLIC_NIST,
           mirror=_mirror("stack", "mandatory"), baseline=True,
           steps="Set associate_public_ip_address=False on the instance (and on its launch template's network "
-                "interfaces), launch it in a subnet without map_public_ip_on_launch, and reach it through a load "
-                "balancer, SSM Session Manager or a VPN."),
+                "interfaces or launch configuration), launch it in a subnet without map_public_ip_on_launch, bind no "
+                "Elastic IP to it, and reach it through a load balancer, SSM Session Manager or a VPN."),
     _rule("restricted-ssh", "INCOMING_SSH_DISABLED",
           "Security groups do not allow SSH (TCP 22) from 0.0.0.0/0 or ::/0.",
           resource_types=["AWS::EC2::SecurityGroup"], changes=True, periodic=DAILY, severity="high",

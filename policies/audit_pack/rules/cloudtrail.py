@@ -58,9 +58,9 @@ def multi_region(index, _config) -> list[tuple]:
     """Config's MULTI_REGION_CLOUD_TRAIL_ENABLED is COMPLIANT when at least one trail of the account is a
     multi-region trail recording all management events, read and write, without excluded event sources
     (Config developer guide, multi-region-cloudtrail-enabled). The stack sees some of the account's trails:
-    one of them satisfying the rule settles it; none satisfying gives one advisory finding (on the first
-    trail), since another stack may hold a trail that does."""
-    trails = index.of(*TRAIL)
+    one of them satisfying the rule settles it; none satisfying gives one advisory finding (on the trail
+    whose URN sorts first), since another stack may hold a trail that does."""
+    trails = sorted(index.of(*TRAIL), key=lambda t: t["urn"])  # reported on the first by URN: stable
     if not trails:
         return []
     reasons = []

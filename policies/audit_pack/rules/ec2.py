@@ -197,10 +197,10 @@ def _elastic_ips(index) -> tuple[dict[str, list], list]:
 def _subnet_verdict(subnet: Any, via: str) -> Optional[tuple]:
     if subnet is None:
         return (ADVISORY, f"{via}no subnet is given, so EC2 uses a default subnet of the default VPC, which assigns "
-                          "a public IPv4 address unless that setting was turned off (not visible from this stack)")
+                          "public IPv4 addresses unless that setting was turned off (not visible from this stack)")
     if isinstance(subnet, dict) and _maps_public(subnet) is True:
-        return (MANDATORY, f"{via}subnet {subnet['name']} has map_public_ip_on_launch on, so EC2 assigns a public "
-                           "IPv4 address")
+        return (MANDATORY, f"{via}subnet {subnet['name']} has map_public_ip_on_launch on and nothing turns "
+                           "associate_public_ip_address off")
     return None  # a private subnet, or one declared elsewhere / not known yet
 
 
@@ -309,18 +309,18 @@ def instance_no_public_ip(index, _config):
     out = [Finding(urn, message) for urn, message in out]
     for r in index.of(INSTANCE, LAUNCH_TEMPLATE, LAUNCH_CONFIGURATION, AUTOSCALING_GROUP):
         if r["type"] == INSTANCE:
-            verdict, what = _instance_verdict(index, r, eips), "the instance gets"
+            verdict, what = _instance_verdict(index, r, eips), "The instance gets"
         elif r["type"] == LAUNCH_TEMPLATE:
-            verdict, what = _template_verdict(index, r), "instances launched from this template get"
+            verdict, what = _template_verdict(index, r), "Instances launched from this template get"
         elif r["type"] == LAUNCH_CONFIGURATION:
             verdict = (MANDATORY, "associatePublicIpAddress is true") \
                 if truthy(r["props"].get("associatePublicIpAddress")) is True else None
-            what = "instances launched from this configuration get"
+            what = "Instances launched from this configuration get"
         else:
-            verdict, what = _group_verdict(index, r), "the group's instances get"
+            verdict, what = _group_verdict(index, r), "The group's instances get"
         if verdict:
             level, why = verdict
-            out.append(Finding(r["urn"], f"{why}: {what} a public IPv4 address. {_FIX_PUBLIC_IP}",
+            out.append(Finding(r["urn"], f"{what} a public IPv4 address: {why}. {_FIX_PUBLIC_IP}",
                                ADVISORY if level == ADVISORY else None))
     return out
 
