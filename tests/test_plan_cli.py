@@ -82,9 +82,9 @@ def test_mandatory_violations_exit_1_with_exact_diagnostics():
     bad_urn = "urn:pulumi:test::noncompliant::aws:cloudtrail/trail:Trail::bad"
     assert sorted((d["policy"], d["enforcementLevel"], d["severity"], d["urn"]) for d in document["diagnostics"]) == [
         ("cloud-trail-encryption-enabled", "mandatory", "medium", bad_urn),
-        ("cloud-trail-log-file-validation-enabled", "mandatory", "medium", bad_urn),
-        ("multi-region-cloudtrail-enabled", "advisory", "high", bad_urn)]
-    assert document["summary"] == {"resources": 3, "mandatory": 2, "advisory": 1}
+        ("cloud-trail-log-file-validation-enabled", "mandatory", "medium", bad_urn)]
+    # multi-region-cloudtrail-enabled is an account-level rule: the good trail satisfies it for the account
+    assert document["summary"] == {"resources": 3, "mandatory": 2, "advisory": 0}
 
 
 def test_policy_config_all_advisory_exits_0(tmp_path):
@@ -95,8 +95,7 @@ def test_policy_config_all_advisory_exits_0(tmp_path):
     assert result.returncode == 0, result.stderr
     levels = sorted((d["policy"], d["enforcementLevel"]) for d in json.loads(result.stdout)["diagnostics"])
     assert levels == [("cloud-trail-encryption-enabled", "advisory"),
-                      ("cloud-trail-log-file-validation-enabled", "advisory"),
-                      ("multi-region-cloudtrail-enabled", "advisory")]
+                      ("cloud-trail-log-file-validation-enabled", "advisory")]
 
 
 def test_policy_config_disables_one_policy(tmp_path):
@@ -106,7 +105,7 @@ def test_policy_config_disables_one_policy(tmp_path):
                   program=ROOT / "tests/programs/noncompliant")
     assert result.returncode == 2
     assert sorted(d["policy"] for d in json.loads(result.stdout)["diagnostics"]) == [
-        "cloud-trail-log-file-validation-enabled", "multi-region-cloudtrail-enabled"]
+        "cloud-trail-log-file-validation-enabled"]
 
 
 def test_policy_config_naming_an_unknown_policy_exits_2(tmp_path):
@@ -145,13 +144,13 @@ def test_text_report_for_people():
     lines = result.stdout.splitlines()
     assert lines[0] == "Stack test: 3 resources (policy pack aws-audit-baseline 0.1.0)"
     assert lines[2:5] == ["pulumi:pulumi:Stack  noncompliant-test",
-                          "├─ aws:cloudtrail/trail:Trail  bad  [advisory violation, mandatory violation]",
+                          "├─ aws:cloudtrail/trail:Trail  bad  [mandatory violation]",
                           "└─ aws:cloudtrail/trail:Trail  good"]
     at = lines.index("[mandatory, medium] cloud-trail-encryption-enabled: CloudTrail trails encrypt their logs with a "
                      "KMS key (SSE-KMS).")
     assert lines[at + 1].startswith("  - aws:cloudtrail/trail:Trail bad: kmsKeyId is not set")
     assert lines[at + 2].startswith("  fix: Set kms_key_id on the aws.cloudtrail.Trail")
-    assert lines[-1] == "Summary: 3 resources, 2 mandatory and 1 advisory diagnostics. FAILED: mandatory policy violations."
+    assert lines[-1] == "Summary: 3 resources, 2 mandatory and 0 advisory diagnostics. FAILED: mandatory policy violations."
 
 
 def test_a_program_that_crashes_exits_2_showing_its_own_frames(tmp_path):
