@@ -43,7 +43,7 @@ clean:
 	rm -rf $(VENV) .pytest_cache
 
 bench: $(STAMP)
-	@$(VPY) -m bench
+	@$(VPY) -m bench $(if $(PACK_ONLY),--pack)
 
 # Property-based tests at 10,000 examples per policy (CI runs a lighter profile inside `make test`).
 fuzz: $(STAMP)

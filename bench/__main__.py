@@ -2,7 +2,7 @@
 and the ratio; medians over repeated runs, because machines are noisy.
 
 Rows: pack start-up to port; Analyze per resource (2,000 realistic resources, sequential, over gRPC);
-Analyze at 1k and 10k resources; AnalyzeStack on 5,000 resources; the dev stack's offline plan end to end
+Analyze at 1k and 10k resources; AnalyzeStack on 5,000 resources (ours and the floor interleaved); the dev stack's offline plan end to end
 against the import time of what it imports; the pack's peak resident memory. Where Node is present, the
 same requests go to Pulumi's AWSGuard pack as the peer.
 """
@@ -123,8 +123,13 @@ def row(name: str, ours: float, floor: float, unit: str, floor_name: str, peer: 
     print(line, flush=True)
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
+    import argparse
     import warnings
+    parser = argparse.ArgumentParser(prog="python -m bench", description="Benchmarks that print figures.")
+    parser.add_argument("--pack", action="store_true",
+                        help="only the policy pack's rows (start-up, Analyze, AnalyzeStack, memory), not the plan row")
+    only_pack = parser.parse_args(argv).pack
     warnings.filterwarnings("ignore", category=DeprecationWarning)
     from preflight.analyzer import PackClient
     runs = int(os.environ.get("BENCH_RUNS", "5"))
@@ -142,8 +147,11 @@ def main() -> int:
     with PackClient(ours_dir) as ours, PackClient(floor_dir) as floor:
         for client in (ours, floor):
             analyze_seconds(client, resources[:200])  # warm up
-        per_ours = statistics.median(analyze_seconds(ours, resources[:2000]) for _ in range(3)) / 2000
-        per_floor = statistics.median(analyze_seconds(floor, resources[:2000]) for _ in range(3)) / 2000
+        ours_runs, floor_runs = [], []
+        for _ in range(3):  # interleaved, so that both see the same load
+            ours_runs.append(analyze_seconds(ours, resources[:2000]))
+            floor_runs.append(analyze_seconds(floor, resources[:2000]))
+        per_ours, per_floor = statistics.median(ours_runs) / 2000, statistics.median(floor_runs) / 2000
         peer_per = None
         if peer:
             node = NodePack(peer[0], peer[1])
@@ -153,24 +161,26 @@ def main() -> int:
             node.stop()
         row("Analyze per resource, 2,000 sequential", per_ours * 1e6, per_floor * 1e6, "us", "one-policy pack",
             peer_per * 1e6 if peer_per else None)
-        one_k = analyze_seconds(ours, resources[:1000])
-        ten_k = analyze_seconds(ours, resources[:10_000])
-        row("Analyze 10k resources vs 1k (total)", ten_k, one_k, "s", "1k resources x1")
-        began = time.perf_counter()
-        stack_seconds = []
+        # Medians of interleaved runs: on a shared machine, load drifts between consecutive measurements.
+        one_k, ten_k = [], []
         for _ in range(3):
-            began = time.perf_counter()
-            ours.analyze_stack(resources[:5000])
-            stack_seconds.append(time.perf_counter() - began)
-        floor_stack = []
-        for _ in range(3):
-            began = time.perf_counter()
-            floor.analyze_stack(resources[:5000])
-            floor_stack.append(time.perf_counter() - began)
+            one_k.append(analyze_seconds(ours, resources[:1000]))
+            ten_k.append(analyze_seconds(ours, resources[:10_000]))
+        row("Analyze 10k resources vs 1k (total)", statistics.median(ten_k), statistics.median(one_k), "s",
+            "1k resources x1")
+        stack_seconds, floor_stack = [], []
+        for _ in range(5):
+            for client, times in ((ours, stack_seconds), (floor, floor_stack)):
+                began = time.perf_counter()
+                client.analyze_stack(resources[:5000])
+                times.append(time.perf_counter() - began)
         row("AnalyzeStack, 5,000 resources (median)", statistics.median(stack_seconds),
             statistics.median(floor_stack), "s", "one-policy pack")
         rss, rss_floor = peak_rss_mb(ours.process.pid), peak_rss_mb(floor.process.pid)
     row("pack peak resident memory after 10k", rss, rss_floor, "MB", "one-policy pack")
+    if only_pack:
+        shutil.rmtree(floor_dir, ignore_errors=True)
+        return 0
 
     python = sys.executable
     plan = [python, "-W", "ignore", "-m", "preflight", "--format", "json"]

@@ -20,6 +20,27 @@ EXTERNAL = "external"
 """``StackIndex.resolve``'s answer for a reference to something declared outside the stack."""
 
 
+def struct_to_dict(message) -> dict:
+    """A ``google.protobuf.Struct`` as Python data, as ``json_format.MessageToDict`` gives it (numbers as
+    floats), without its per-field descriptor lookups."""
+    return {key: _value(value) for key, value in message.fields.items()}
+
+
+def _value(value) -> Any:
+    kind = value.WhichOneof("kind")
+    if kind == "string_value":
+        return value.string_value
+    if kind == "struct_value":
+        return struct_to_dict(value.struct_value)
+    if kind == "list_value":
+        return [_value(v) for v in value.list_value.values]
+    if kind == "bool_value":
+        return value.bool_value
+    if kind == "number_value":
+        return value.number_value
+    return None  # null_value, or not set
+
+
 class StackIndex:
     def __init__(self, resources: Iterable[Mapping[str, Any]]):
         self.resources: list[dict] = []
@@ -39,14 +60,13 @@ class StackIndex:
     def from_request(cls, request, types: frozenset) -> "StackIndex":
         """From an ``AnalyzeStackRequest``, deserializing only the resources whose type is in ``types``
         (secrets unwrapped as the SDK's own AnalyzeStack does)."""
-        from google.protobuf import json_format
         from pulumi_policy.deserialize import deserialize_properties
 
         def entries():
             for pos, r in enumerate(request.resources):
                 if r.type not in types:
                     continue
-                props = plain(deserialize_properties(json_format.MessageToDict(r.properties)))
+                props = plain(deserialize_properties(struct_to_dict(r.properties)))
                 yield {"type": r.type, "urn": r.urn, "name": r.name, "props": props, "parent": r.parent or None,
                        "deps": {k: list(v.urns) for k, v in r.propertyDependencies.items()}, "pos": pos}
         return cls(entries())
