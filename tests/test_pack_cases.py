@@ -170,6 +170,20 @@ def test_launch_configuration_and_autoscaling_group(pack):
                                                    (PUBLIC_IP, "mandatory", "asg-public"))
 
 
+def test_spot_instance_request(pack):
+    def program():
+        vpc = aws.ec2.Vpc("vpc", cidr_block="10.0.0.0/16")
+        public = aws.ec2.Subnet("public", vpc_id=vpc.id, cidr_block="10.0.1.0/24", map_public_ip_on_launch=True)
+        aws.ec2.SpotInstanceRequest("spot-public", ami=AMI, instance_type="t3.micro", subnet_id=public.id,
+                                    root_block_device={"encrypted": True},
+                                    ebs_block_devices=[{"device_name": "/dev/sdf", "volume_size": 10}])
+        aws.ec2.SpotInstanceRequest("spot-private", ami=AMI, instance_type="t3.micro", subnet_id=public.id,
+                                    associate_public_ip_address=False, root_block_device={"encrypted": True})
+    regs = record(program)
+    assert judged(pack, regs, PUBLIC_IP, VOLUMES) == expect(regs, (PUBLIC_IP, "mandatory", "spot-public"),
+                                                            (VOLUMES, "mandatory", "spot-public"))
+
+
 def test_skip_what_the_stack_cannot_know(pack):
     def program():
         vpc = aws.ec2.Vpc("vpc", cidr_block="10.0.0.0/16")

@@ -128,9 +128,12 @@ NETWORK_INTERFACE = "aws:ec2/networkInterface:NetworkInterface"
 NIC_ATTACHMENT = "aws:ec2/networkInterfaceAttachment:NetworkInterfaceAttachment"
 LAUNCH_CONFIGURATION = "aws:ec2/launchConfiguration:LaunchConfiguration"
 AUTOSCALING_GROUP = "aws:autoscaling/group:Group"
+SPOT_INSTANCE_REQUEST = "aws:ec2/spotInstanceRequest:SpotInstanceRequest"
+"""A spot instance request launches an instance from the same arguments as ec2.Instance."""
+INSTANCES = (INSTANCE, SPOT_INSTANCE_REQUEST)
 MANDATORY = "mandatory"
 
-PUBLIC_IP_TYPES = (INSTANCE, LAUNCH_TEMPLATE, LAUNCH_CONFIGURATION, AUTOSCALING_GROUP, SUBNET, DEFAULT_SUBNET, EIP,
+PUBLIC_IP_TYPES = (INSTANCE, SPOT_INSTANCE_REQUEST, LAUNCH_TEMPLATE, LAUNCH_CONFIGURATION, AUTOSCALING_GROUP, SUBNET, DEFAULT_SUBNET, EIP,
                    EIP_ASSOCIATION, NETWORK_INTERFACE, NIC_ATTACHMENT)
 
 
@@ -290,7 +293,7 @@ _FIX_PUBLIC_IP = ("Set associate_public_ip_address=False (on the instance, the l
 
 
 @stack_check("ec2-instance-no-public-ip", PUBLIC_IP_TYPES, covers=(
-    "ec2.Instance: `associatePublicIpAddress`; else its subnet's `mapPublicIpOnLaunch` (ec2.Subnet off by "
+    "ec2.Instance and ec2.SpotInstanceRequest: `associatePublicIpAddress`; else its subnet's `mapPublicIpOnLaunch` (ec2.Subnet off by "
     "default, ec2.DefaultSubnet on by default), or its launch template's primary network interface",
     "Elastic IPs: ec2.Eip(instance=...), ec2.Eip(network_interface=...), ec2.EipAssociation(instance_id= / "
     "network_interface_id=), through ec2.NetworkInterface attachments, ec2.NetworkInterfaceAttachment and the "
@@ -305,10 +308,13 @@ _FIX_PUBLIC_IP = ("Set associate_public_ip_address=False (on the instance, the l
     "values computed at deployment",
 ))
 def instance_no_public_ip(index, _config):
+    """Every resource that gives an instance a public IPv4, joined across the stack (sources in the comment
+    above: Config's EC2_INSTANCE_NO_PUBLIC_IP page, EC2's IP addressing and Elastic IP pages, EC2 Auto
+    Scaling's launch configuration reference). A finding that depends on the default VPC is advisory."""
     eips, out = _elastic_ips(index)
     out = [Finding(urn, message) for urn, message in out]
-    for r in index.of(INSTANCE, LAUNCH_TEMPLATE, LAUNCH_CONFIGURATION, AUTOSCALING_GROUP):
-        if r["type"] == INSTANCE:
+    for r in index.of(INSTANCE, SPOT_INSTANCE_REQUEST, LAUNCH_TEMPLATE, LAUNCH_CONFIGURATION, AUTOSCALING_GROUP):
+        if r["type"] in INSTANCES:
             verdict, what = _instance_verdict(index, r, eips), "The instance gets"
         elif r["type"] == LAUNCH_TEMPLATE:
             verdict, what = _template_verdict(index, r), "Instances launched from this template get"
@@ -398,9 +404,10 @@ def _block_devices(r: Mapping[str, Any]) -> Optional[list]:
     return devices
 
 
-@stack_check("encrypted-volumes", (INSTANCE, LAUNCH_TEMPLATE, LAUNCH_CONFIGURATION, VOLUME, VOLUME_ATTACHMENT,
-                                   EBS_DEFAULT), covers=(
-    "attached volumes only, as Config: ec2.Instance root and EBS block devices, ec2.LaunchTemplate block device "
+@stack_check("encrypted-volumes", (INSTANCE, SPOT_INSTANCE_REQUEST, LAUNCH_TEMPLATE, LAUNCH_CONFIGURATION, VOLUME,
+                                   VOLUME_ATTACHMENT, EBS_DEFAULT), covers=(
+    "attached volumes only, as Config: ec2.Instance and ec2.SpotInstanceRequest root and EBS block devices, "
+    "ec2.LaunchTemplate block device "
     "mappings, ec2.LaunchConfiguration root and EBS block devices, ebs.Volume with an ec2.VolumeAttachment in "
     "the stack",
     "ebs.EncryptionByDefault in the stack (or the `ebsEncryptionByDefault` setting) makes unset devices "
@@ -420,10 +427,10 @@ def encrypted_volumes(index, config):
     fix = ("Set encrypted=True (or turn on EBS encryption by default and say so with the policy's "
            "ebsEncryptionByDefault setting).")
     out = []
-    for r in index.of(INSTANCE, LAUNCH_TEMPLATE, LAUNCH_CONFIGURATION, VOLUME):
+    for r in index.of(INSTANCE, SPOT_INSTANCE_REQUEST, LAUNCH_TEMPLATE, LAUNCH_CONFIGURATION, VOLUME):
         p = r["props"]
         problems = []
-        if r["type"] in (INSTANCE, LAUNCH_CONFIGURATION):
+        if r["type"] in (INSTANCE, SPOT_INSTANCE_REQUEST, LAUNCH_CONFIGURATION):
             for name, device, source in _block_devices(r) or []:
                 if (v := _device_verdict(device, default_on, want_kms, source)):
                     problems.append((v[0], f"{name} {v[1]}"))
