@@ -22,8 +22,8 @@ from pulumi_policy.policy import _PolicyAnalyzerServicer
 
 from audit_pack import pack as pack_module
 from audit_pack.pack import build_policies
-from audit_pack.registry import RESOURCE_RULES
-from audit_pack.rules import ec2, s3
+from audit_pack.registry import RESOURCE_RULES, stack_types
+from audit_pack.rules import s3
 
 # CI's profile is derandomized: the same examples every run, so a red CI always means a change did it.
 settings.register_profile("ci", max_examples=120, deadline=None, derandomize=True,
@@ -45,11 +45,15 @@ KEYS = ["enableLogFileValidation", "kmsKeyId", "isMultiRegionTrail", "advancedEv
         "associatePublicIpAddress", "networkInterfaces", "rootBlockDevice", "ebsBlockDevices", "encrypted",
         "blockDeviceMappings", "ebs", "volumeId", "enabled", "storageEncrypted", "engine", "replicateSourceDb",
         "customerMasterKeySpec", "keyUsage", "enableKeyRotation", "minimumPasswordLength", "tags", "vpcId",
-        "launchTemplate", "ami", "id", "StringEquals", "aws:SourceVpce", "Bool", "aws:SecureTransport"]
+        "launchTemplate", "ami", "id", "StringEquals", "aws:SourceVpce", "Bool", "aws:SecureTransport",
+        "mapPublicIpOnLaunch", "subnetId", "snapshotId", "primaryNetworkInterface", "networkInterfaceId",
+        "deviceIndex", "instance", "networkInterface", "instanceId", "launchConfiguration", "vpcZoneIdentifiers",
+        "engineMode", "enableLogging", "IpAddress", "aws:SourceIp", "NotPrincipal", "Federated"]
 TEXT = ["0.0.0.0/0", "::/0", "10.0.0.0/8", "tcp", "udp", "-1", "all", "6", "ingress", "egress", "public-read",
         "public-read-write", "private", "*", "s3:*", "s3:GetObject", "Allow", "Deny", "true", "false", "All",
         "Management", "BucketOwnerEnforced", s3.ALL_USERS, "READ", "WRITE", "FULL_CONTROL", "aurora-mysql",
-        "SYMMETRIC_DEFAULT", "22", "3389"]
+        "SYMMETRIC_DEFAULT", "22", "3389", "0.0.0.0/1", "::/1", "203.0.113.0/24", "serverless", "provisioned",
+        "/dev/xvda", "snap-1"]
 
 scalars = st.one_of(st.none(), st.booleans(), st.integers(-5, 70000), st.floats(allow_nan=False, allow_infinity=False, width=32),
                     st.sampled_from(TEXT + SENTINELS), st.text(max_size=8))
@@ -88,6 +92,27 @@ def _recorded_fixtures() -> dict[str, list[dict]]:
         aws.rds.Instance("db", instance_class="db.t3.micro", engine="postgres", storage_encrypted=True)
         aws.rds.Cluster("c", engine="aurora-postgresql", storage_encrypted=True, master_username="u",
                         master_password="p1234567")
+        aws.rds.Cluster("c-default", engine="aurora-mysql", master_username="u", master_password="p1234567")
+        aws.rds.Cluster("c-sls", engine="aurora-mysql", engine_mode="serverless", storage_encrypted=False,
+                        master_username="u", master_password="p1234567")
+        net = aws.ec2.Vpc("net", cidr_block="10.1.0.0/16")
+        public = aws.ec2.Subnet("public", vpc_id=net.id, cidr_block="10.1.1.0/24", map_public_ip_on_launch=True)
+        aws.ec2.DefaultSubnet("default-a", availability_zone="us-east-1a")
+        web = aws.ec2.Instance("web", ami="ami-1", instance_type="t3.micro", subnet_id=public.id,
+                               root_block_device={"encrypted": True})
+        eni = aws.ec2.NetworkInterface("eni", subnet_id=public.id)
+        aws.ec2.NetworkInterfaceAttachment("eni-attach", instance_id=web.id, network_interface_id=eni.id,
+                                           device_index=1)
+        aws.ec2.Eip("eip", domain="vpc", instance=web.id)
+        aws.ec2.EipAssociation("eip-assoc", allocation_id="eipalloc-1", network_interface_id=eni.id)
+        lc = aws.ec2.LaunchConfiguration("lc", image_id="ami-1", instance_type="t3.micro",
+                                         root_block_device={"encrypted": True},
+                                         ebs_block_devices=[{"device_name": "/dev/sdf", "snapshot_id": "snap-1"}])
+        aws.autoscaling.Group("asg", launch_configuration=lc.id, min_size=1, max_size=1,
+                              vpc_zone_identifiers=[public.id])
+        aws.ec2.SpotInstanceRequest("spot", ami="ami-1", instance_type="t3.micro", subnet_id=public.id,
+                                    associate_public_ip_address=False, root_block_device={"encrypted": True})
+        aws.ebs.Volume("restored", availability_zone="a", snapshot_id="snap-1")
         aws.kms.Key("k", enable_key_rotation=True)
         aws.iam.AccountPasswordPolicy("pp", minimum_password_length=14, password_reuse_prevention=24,
                                       max_password_age=90, require_symbols=True, require_numbers=True,
@@ -141,8 +166,7 @@ def bags_for(type_: str):
     return st.one_of(st.sampled_from(fixtures), *[mutated(b) for b in fixtures], bags)
 
 
-ALL_TYPES = sorted({t for rule in RESOURCE_RULES.values() for t in rule.types} | s3.BUCKETS | s3.POLICY | s3.ACL
-                   | s3.PAB | s3.OWNERSHIP | {ec2.VOLUME, ec2.VOLUME_ATTACHMENT, ec2.VPC, ec2.FLOW_LOG})
+ALL_TYPES = sorted({t for rule in RESOURCE_RULES.values() for t in rule.types} | stack_types())
 POLICIES = {p.name: p for p in build_policies()}
 
 
@@ -232,7 +256,11 @@ def test_resource_policy_never_raises_and_unknowns_add_no_violation(name, data):
 
 
 resources = st.lists(st.sampled_from(ALL_TYPES).flatmap(lambda t: st.tuples(st.just(t), bags_for(t),
-                               st.dictionaries(st.sampled_from(["bucket", "volumeId", "vpcId"]),
+                               st.dictionaries(st.sampled_from(["bucket", "volumeId", "vpcId", "subnetId", "instance",
+                                                                "instanceId", "networkInterface", "networkInterfaceId",
+                                                                "launchTemplate", "launchConfiguration",
+                                                                "vpcZoneIdentifiers", "primaryNetworkInterface",
+                                                                "attachments"]),
                                                st.tuples(st.sampled_from(ALL_TYPES), st.integers(0, 3)),
                                                max_size=1))), min_size=1, max_size=4)
 

@@ -41,7 +41,7 @@ AURORA_DEFAULT_ENCRYPTION = "2026-02-18"
 def storage_encrypted(props, config, kind: str = INSTANCE):
     engine = props.get("engine")
     aurora = isinstance(engine, str) and engine.startswith("aurora")
-    if kind == INSTANCE and aurora:
+    if kind == INSTANCE and (aurora or engine is UNKNOWN):
         return []  # an Aurora instance's storage is its cluster's: judged on the cluster
     if kind == CLUSTER and (engine is UNKNOWN or props.get("engineMode") is UNKNOWN):
         return []  # Aurora or not decides the default
