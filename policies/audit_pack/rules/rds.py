@@ -14,9 +14,8 @@ What AWS does when a stack says nothing (checked 2026-11-30):
   Clusters created before 2026-02-18 keep their state, which a preview cannot see.
 - Aurora Serverless v1 (``engineMode: serverless``): "the cluster volume is always encrypted. You can choose
   the encryption key, but you can't disable encryption" (Aurora User Guide, "Using Amazon Aurora Serverless
-  v1"; the provider's schema agrees: the default is true for ``serverless``): never a finding. (AWS ended
-  Serverless v1 on 2025-03-31 and migrates such clusters to Serverless v2, which keeps the volume's
-  encryption.)
+  v1"; the provider's schema agrees: the default is true for ``serverless``): never a finding. (The same page
+  gives Serverless v1's end of life, 2025-03-31, after which AWS migrates such clusters to Serverless v2.)
 - RDS DB instances and Multi-AZ DB clusters (non-Aurora engines): unchanged; the RDS API reference
   (CreateDBInstance, ``StorageEncrypted``) says "By default, it isn't encrypted": unset or false is
   NON_COMPLIANT, unless the storage comes from a snapshot, a source instance or a point in time (then the
