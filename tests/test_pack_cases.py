@@ -65,6 +65,11 @@ def test_case_04_public_ip_from_subnet_or_elastic_ip(pack):
     regs = case("04")
     assert judged(pack, regs, PUBLIC_IP) == expect(regs, (PUBLIC_IP, "mandatory", "a-public-subnet"),
                                                    (PUBLIC_IP, "mandatory", "b-elastic-ip"))
+    messages = {d.urn: d.message for d in pack.analyze_stack(regs).diagnostics if d.policyName == PUBLIC_IP}
+    assert "The instance gets a public IPv4 address: the Elastic IP b-eip is associated with it." in \
+        messages[urn(regs, "b-elastic-ip")]
+    assert "The instance gets a public IPv4 address: subnet public has map_public_ip_on_launch on" in \
+        messages[urn(regs, "a-public-subnet")]
 
 
 def test_case_05_template_programs(pack):
@@ -125,12 +130,16 @@ def test_elastic_ip_shapes(pack):
         e = aws.ec2.NetworkInterface("e-eni", subnet_id=private.id)
         aws.ec2.Eip("e-eip", domain="vpc", network_interface=e.id)  # an interface of no instance of the stack
         aws.ec2.Eip("external-eip", domain="vpc", instance="i-0123456789abcdef0")  # an instance declared elsewhere
+        f = instance("eip-on-nic-attachments", subnet_id=private.id)
+        f_eni = aws.ec2.NetworkInterface("f-eni", subnet_id=private.id,
+                                         attachments=[{"instance": f.id, "device_index": 1}])
+        aws.ec2.Eip("f-eip", domain="vpc", network_interface=f_eni.id)
         instance("no-eip", subnet_id=private.id)
     regs = record(program)
     assert judged(pack, regs, PUBLIC_IP) == expect(
         regs, (PUBLIC_IP, "mandatory", "eip-instance"), (PUBLIC_IP, "mandatory", "eip-association"),
         (PUBLIC_IP, "mandatory", "eip-on-attached-nic"), (PUBLIC_IP, "mandatory", "eip-on-primary-nic"),
-        (PUBLIC_IP, "mandatory", "external-eip"))
+        (PUBLIC_IP, "mandatory", "eip-on-nic-attachments"), (PUBLIC_IP, "mandatory", "external-eip"))
 
 
 def test_launch_template_shapes(pack):
