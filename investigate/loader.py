@@ -38,12 +38,11 @@ from cloudtrail.layout import log_partition
 from cloudtrail.schema import COLUMNS, PARTITIONS, duckdb_read_type, duckdb_select
 from common import UsageError
 
-from .forms import EVENT_FORMS, OTHER_KINDS, BadRecord, Kind, classify, events_of, record_problem
+from .forms import EVENT_FORMS, OTHER_KINDS, BadRecord, Kind, classify, events_of, record_problem, to_lines
 
-CACHE_VERSION = "1"
-BATCH_BYTES = 48 * 1024 * 1024  # compressed bytes per DuckDB batch
-BATCH_FILES = 64
-SAFE_PATH = set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-./:+=@,% ")
+CACHE_VERSION = "2"
+BATCH_BYTES = 8 * 1024 * 1024  # file bytes per DuckDB batch (their documents are held while it is read)
+BATCH_FILES = 32
 
 __all__ = ["UsageError", "Evidence", "LoadReport", "load", "open_evidence"]
 
@@ -52,9 +51,22 @@ def _record_type() -> str:
     return "STRUCT(" + ", ".join(f'"{key}" {duckdb_read_type(t)}' for _n, key, t in COLUMNS) + ")"
 
 
-def _columns_of_record() -> str:
-    """read_json's ``columns`` for a file whose lines are event objects."""
-    return "{" + ", ".join(f"'{key}': '{duckdb_read_type(t)}'" for _n, key, t in COLUMNS) + "}"
+def _structure(t) -> object:
+    """json_transform's structure for a schema type (lenient: a missing key is NULL, as for Athena)."""
+    if t == "string":
+        return "VARCHAR"
+    if t == "json":
+        return "JSON"
+    kind, inner = t
+    if kind == "struct":
+        return {key: _structure(sub) for _n, key, sub in inner}
+    if kind == "array":
+        return [_structure(inner)]
+    return "MAP(VARCHAR, VARCHAR)"
+
+
+RECORD_STRUCTURE = json.dumps({key: _structure(t) for _n, key, t in COLUMNS})
+RECORDS_STRUCTURE = json.dumps({"Records": [{key: _structure(t) for _n, key, t in COLUMNS}]})
 
 
 def _select(partitions: str = "map") -> str:
@@ -72,6 +84,13 @@ def _sql_string(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
+# A value that an object-typed field of the schema cannot hold (a string, number, boolean or array where
+# CloudTrail writes an object, a non-array where it writes an array). DuckDB's cast would make such a field
+# NULL without a word, so a file where this matches is read record by record (``slow``), which names the
+# record. It may match inside requestParameters too: that file is then merely read the slow way.
+_OBJECT_KEYS = sorted({key for key in ("userIdentity", "onBehalfOf", "sessionContext", "attributes",
+                                       "sessionIssuer", "webIdFederationData", "addendum", "tlsDetails")})
+MISFIT = ('"(?:' + "|".join(_OBJECT_KEYS) + r')"\s*:\s*(?:[^{n\s]|n[^u])|"resources"\s*:\s*(?:[^\[n\s]|n[^u]|\[\s*[^{\]\s])')
 VALID_TIME = 'TRY_CAST(r."eventTime" AS TIMESTAMPTZ) IS NOT NULL'
 
 
@@ -84,6 +103,7 @@ class FileEntry:
     records: int = 0
     why: str = ""
     file_id: int = 0
+    gzip: bool = False
 
 
 @dataclass
@@ -200,44 +220,85 @@ class _Loader:
             p = log_partition(Path(entry.path).resolve().as_posix())
             rows.append((path, entry.file_id, p.account if p else None, p.region if p else None,
                          p.date if p else None))
-        self.con.executemany("INSERT INTO m VALUES (?, ?, ?, ?, ?)", rows)
+        self.con.execute("INSERT INTO m SELECT unnest(?), unnest(?), unnest(?), unnest(?), unnest(?)",
+                         [list(column) for column in zip(*rows)])
 
     def _count(self, entries: list[FileEntry]) -> dict[int, int]:
         ids = [e.file_id for e in entries]
         return dict(self.con.execute("SELECT file_id, count(*) FROM evidence_events WHERE file_id BETWEEN ? AND ? "
                                      "GROUP BY file_id", [min(ids), max(ids)]).fetchall())
 
-    def fast(self, entries: list[FileEntry], kind: str, compressed: bool) -> None:
-        """One DuckDB read of a batch of files of one form; files it cannot take go through Python."""
-        paths = "[" + ", ".join(_sql_string(e.path) for e in entries) + "]"
-        compression = "gzip" if compressed else "none"
-        if kind == "records":
-            source = (f"(SELECT unnest(Records) AS r, filename FROM read_json({paths}, columns={{'Records': "
-                      f"{_sql_string(_record_type() + '[]')}}}, format='unstructured', compression='{compression}', "
-                      f"filename=true, maximum_object_size=67108864)) AS s")
-            filename = "s.filename"
-        else:
-            source = (f"read_json({paths}, columns={_columns_of_record()}, format='newline_delimited', "
-                      f"compression='{compression}', filename=true, maximum_object_size=67108864) AS r")
-            filename = "r.filename"
+    def fast_records(self, entries: list[FileEntry]) -> None:
+        """One DuckDB read of a batch of ``{"Records": [...]}`` files (through links named by file id, so
+        that no path is ever taken as a glob pattern). Each record becomes a row through a lenient cast;
+        a file where a record may not fit the schema (an object-typed field holding something else, an
+        eventTime that is not a time) is read again by ``slow``, which names the bad records."""
+        links = []
+        for entry in entries:
+            link = self.scratch / f"{entry.file_id}.json{'.gz' if entry.gzip else ''}"
+            try:
+                link.symlink_to(Path(entry.path).resolve())
+            except OSError:
+                self.slow(entry)
+                continue
+            links.append((entry, link))
+        if not links:
+            return
+        entries = [e for e, _l in links]
+        paths = "[" + ", ".join(_sql_string(str(link)) for _e, link in links) + "]"
         self._map(entries)
         try:
             self.con.execute("BEGIN")
-            self.con.execute(f"INSERT INTO evidence_events SELECT m.file_id, {_select()} FROM {source} "
-                             f"JOIN m ON m.path = {filename}")
+            self.con.execute(
+                f"INSERT INTO evidence_events SELECT s.f, {_select()}, s.odd FROM (SELECT CAST(regexp_extract("
+                "filename, '(\\d+)\\.json(\\.gz)?$', 1) AS INTEGER) AS f, regexp_matches(json, "
+                f"{_sql_string(MISFIT)}) AS odd, unnest(json_transform(json, {_sql_string(RECORDS_STRUCTURE)})"
+                f".Records) AS r FROM read_json_objects({paths}, format='unstructured', compression='auto', "
+                "filename=true, maximum_object_size=67108864)) AS s JOIN m ON m.file_id = s.f")
+            self.con.execute("COMMIT")
+        except duckdb.Error as error:
+            self.con.execute("ROLLBACK")
+            if os.environ.get("EVIDENCE_DEBUG"):
+                print(f"batch of {len(entries)} failed: {error}", file=sys.stderr)
+            for _e, link in links:
+                link.unlink(missing_ok=True)
+            if len(entries) == 1:
+                self.slow(entries[0])
+            else:
+                for entry in entries:
+                    self.fast_records([entry])
+            return
+        for _e, link in links:
+            link.unlink(missing_ok=True)
+        self._check(entries)
+
+    def fast_lines(self, entries: list[FileEntry], stages: list[str]) -> None:
+        """One DuckDB read of a batch of JSON-lines files converted by ``forms.to_lines``."""
+        source = (f"read_json([{', '.join(_sql_string(s) for s in stages)}], columns={{'f': 'INTEGER', 'p': 'VARCHAR', "
+                  f"'r': {_sql_string(_record_type())}}}, format='newline_delimited', compression='none', "
+                  "maximum_object_size=16777216) AS s")
+        self._map(entries)
+        try:
+            self.con.execute("BEGIN")
+            self.con.execute(f"INSERT INTO evidence_events SELECT s.f, {_select()}, false FROM "
+                             f"(SELECT s.f, s.r AS r FROM {source}) AS s JOIN m ON m.file_id = s.f")
             self.con.execute("COMMIT")
         except duckdb.Error:
             self.con.execute("ROLLBACK")
             if len(entries) == 1:
                 self.slow(entries[0])
             else:
-                for entry in entries:
-                    self.fast([entry], kind, compressed)
+                for entry, stage in zip(entries, stages):
+                    self.fast_lines([entry], [stage])
             return
+        self._check(entries)
+
+    def _check(self, entries: list[FileEntry]) -> None:
+        """Files with a record whose eventTime is not a time (or that may not fit) are read again by slow."""
         ids = [e.file_id for e in entries]
         flagged = {row[0] for row in self.con.execute(
             "SELECT DISTINCT file_id FROM evidence_events WHERE file_id BETWEEN ? AND ? AND "
-            "TRY_CAST(eventtime AS TIMESTAMPTZ) IS NULL", [min(ids), max(ids)]).fetchall()}
+            "(misfit OR TRY_CAST(eventtime AS TIMESTAMPTZ) IS NULL)", [min(ids), max(ids)]).fetchall()}
         if flagged:
             self.con.execute(f"DELETE FROM evidence_events WHERE file_id IN ({', '.join(map(str, flagged))})")
         counts = self._count(entries)
@@ -285,13 +346,13 @@ class _Loader:
 
     def _stage(self, entry: FileEntry, stages: list[Path]) -> None:
         source = (f"read_json([{', '.join(_sql_string(str(s)) for s in stages)}], columns={{'p': 'VARCHAR', "
-                  f"'r': {_sql_string(_record_type())}}}, format='newline_delimited', maximum_object_size=67108864)"
+                  f"'r': {_sql_string(_record_type())}}}, format='newline_delimited', maximum_object_size=16777216)"
                   " AS s")
         self._map([entry])
         try:
             bad_times = self.con.execute(f"SELECT s.p, s.r.\"eventTime\" FROM {source} WHERE NOT "
                                          f"({VALID_TIME.replace('r.', 's.r.')})").fetchall()
-            self.con.execute(f"INSERT INTO evidence_events SELECT m.file_id, {_select()} FROM "
+            self.con.execute(f"INSERT INTO evidence_events SELECT m.file_id, {_select()}, false FROM "
                              f"(SELECT s.r AS r FROM {source} WHERE {VALID_TIME.replace('r.', 's.r.')}) "
                              "CROSS JOIN m")
         except duckdb.Error as error:
@@ -318,8 +379,10 @@ def _create_tables(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("CREATE TABLE IF NOT EXISTS evidence_files (file_id INTEGER, path VARCHAR, size BIGINT, "
                 "mtime_ns BIGINT, kind VARCHAR, records BIGINT, why VARCHAR)")
     con.execute("CREATE TABLE IF NOT EXISTS evidence_problems (file_id INTEGER, position VARCHAR, why VARCHAR)")
+    # misfit: the row's file may hold a record the lenient cast bent (see MISFIT); such files are re-read.
     con.execute(f"CREATE TABLE IF NOT EXISTS evidence_events AS SELECT CAST(NULL AS INTEGER) AS file_id, "
-                f"{_select('record')} FROM (SELECT CAST(NULL AS {_record_type()}) AS r) LIMIT 0")
+                f"{_select('record')}, CAST(NULL AS BOOLEAN) AS misfit FROM (SELECT CAST(NULL AS {_record_type()}) "
+                "AS r) LIMIT 0")
     names = ", ".join([n for n, _k, _t in COLUMNS] + [n for n, _t in PARTITIONS])
     con.execute(f"CREATE OR REPLACE VIEW cloudtrail AS SELECT {names} FROM evidence_events")
 
@@ -365,45 +428,63 @@ def load(con: duckdb.DuckDBPyConnection, root: Path, progress: Optional[Callable
 
 
 def _read(con, report: LoadReport, todo: list[FileEntry], progress, show_progress: bool) -> None:
+    """Classify the new files, then load them: trail log files in DuckDB batches, JSON lines converted
+    to tagged lines first, the other forms (and every file a batch cannot take) record by record."""
     loader = _Loader(con, report)
     total = sum(f.size for f in todo)
     bar = Progress(total, len(todo)) if show_progress and (len(todo) > 50 or total > 16 << 20) else None
     try:
-        groups: dict[tuple, list[FileEntry]] = {}
-        slow: list[FileEntry] = []
+        records, lines, slow = [], [], []
         for f in todo:
             kind = classify(Path(f.path))
-            f.kind, f.why = kind.kind, kind.why
+            f.kind, f.why, f.gzip = kind.kind, kind.why, kind.gzip
             if not kind.events:
                 if bar:
                     bar.advance(f.size)
-                continue
-            if kind.kind in ("records", "json_lines") and set(f.path) <= SAFE_PATH and not _prefixed(f, kind):
-                groups.setdefault((kind.kind, kind.gzip), []).append(f)
+            elif kind.kind == "records":
+                records.append(f)
+            elif kind.kind == "json_lines" and not _prefixed(f, kind):
+                lines.append(f)
             else:
                 slow.append(f)
         done = 0
-        for (kind, compressed), entries in groups.items():
-            batch, size = [], 0
-            for entry in entries + [None]:
-                if entry is not None and (not batch or (size + entry.size <= BATCH_BYTES and len(batch) < BATCH_FILES)):
-                    batch.append(entry)
-                    size += entry.size
-                    continue
-                loader.fast(batch, kind, compressed)
-                done += len(batch)
-                if bar:
-                    bar.advance(size, len(batch))
-                if progress:
-                    progress(done, len(todo))
-                batch, size = ([entry], entry.size) if entry is not None else ([], 0)
+
+        def step(batch: list[FileEntry]) -> None:
+            nonlocal done
+            done += len(batch)
+            if bar:
+                bar.advance(sum(e.size for e in batch), len(batch))
+            if progress:
+                progress(done, len(records) + len(lines) + len(slow))
+
+        batch, size = [], 0
+        for entry in records + [None]:
+            if entry is not None and (not batch or (size + entry.size <= BATCH_BYTES and len(batch) < BATCH_FILES)):
+                batch.append(entry)
+                size += entry.size
+                continue
+            if batch:
+                loader.fast_records(batch)
+                step(batch)
+            batch, size = ([entry], entry.size) if entry is not None else ([], 0)
+        for entry in lines:
+            stage = str(loader.scratch / f"{entry.file_id}.ndjson")
+            _file_id, _written, error = to_lines((entry.file_id, entry.path, "json_lines", stage))
+            if error:
+                loader.slow(entry)
+            else:
+                loader.fast_lines([entry], [stage])
+            Path(stage).unlink(missing_ok=True)
+            step([entry])
         for entry in slow:
             loader.slow(entry)
-            if bar:
-                bar.advance(entry.size)
+            step([entry])
         con.execute("BEGIN")
-        con.executemany("INSERT INTO evidence_files VALUES (?, ?, ?, ?, ?, ?, ?)",
-                        [(f.file_id, f.path, f.size, f.mtime_ns, f.kind, f.records, f.why) for f in todo])
+        con.execute("INSERT INTO evidence_files SELECT * FROM (SELECT unnest(?) AS file_id, unnest(?) AS path, "
+                    "unnest(?) AS size, unnest(?) AS mtime_ns, unnest(?) AS kind, unnest(?) AS records, "
+                    "unnest(?) AS why)", [[f.file_id for f in todo], [f.path for f in todo], [f.size for f in todo],
+                                          [f.mtime_ns for f in todo], [f.kind for f in todo],
+                                          [f.records for f in todo], [f.why for f in todo]])
         con.execute("COMMIT")
     finally:
         loader.close()
@@ -441,7 +522,7 @@ def cache_path(root: Path, cache_dir: Path) -> Path:
 def _connect(path: Path) -> duckdb.DuckDBPyConnection:
     con = duckdb.connect(str(path))
     # Bounded memory whatever the evidence size: DuckDB spills to its temporary folder beyond this.
-    con.execute("SET memory_limit = '384MB'")
+    con.execute("SET memory_limit = '256MB'")
     con.execute("SET preserve_insertion_order = false")
     return con
 
