@@ -70,4 +70,8 @@ def load_signatures(path: Optional[str]) -> dict[str, str]:
     data = read_json(path, "SIGNATURES")
     if not isinstance(data, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in data.items()):
         raise UsageError(f"SIGNATURES: {path} must map digest S3 keys to hex signatures")
+    for key, value in data.items():
+        if not value or len(value) % 2 or any(c not in "0123456789abcdefABCDEF" for c in value):
+            raise UsageError(f"SIGNATURES: {path}: the signature of {key} is not hex ({value[:40]!r}); copy the "
+                             "digest object's x-amz-meta-signature metadata (`aws s3api head-object`)")
     return {k.lstrip("/"): v.lower() for k, v in data.items()}

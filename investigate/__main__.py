@@ -20,6 +20,7 @@ def main(argv=None) -> int:
     parser.add_argument("--as-of", default=None, help="ISO-8601 time that 'now' means (default: the current time)")
     parser.add_argument("--params", default=None, help='"key=value ..." for a parameterized query')
     parser.add_argument("--format", choices=("text", "json", "csv"), default="text")
+    parser.add_argument("--no-cache", action="store_true", help="read the evidence without the .evidence-cache/")
     args = parser.parse_args(argv)
 
     from cloudtrail.query_library import saved_queries
@@ -30,9 +31,7 @@ def main(argv=None) -> int:
             print(f"{name:<{width}}  {q.description}")
         return 0
 
-    import duckdb
-
-    from .loader import UsageError, load
+    from .loader import UsageError, open_evidence
     from .run import bind, parse_as_of, parse_params, run
     try:
         if args.query and args.sql:
@@ -52,17 +51,12 @@ def main(argv=None) -> int:
             sql, params = args.sql, list(given.values())
         as_of = parse_as_of(args.as_of)
 
-        def progress(done: int, total: int) -> None:
-            if total > 200:
-                print(f"loaded {done}/{total} files", file=sys.stderr)
-
-        con = duckdb.connect()
-        loaded, failed = load(con, Path(args.logs), progress=progress)
-        for path, why in failed:
-            print(f"warning: could not read {path}: {why}", file=sys.stderr)
-        records = con.execute("SELECT count(*) FROM cloudtrail").fetchone()[0]
-        print(f"{records} records from {loaded} files ({len(failed)} unreadable)", file=sys.stderr)
-        columns, rows = run(con, sql, as_of, params)
+        evidence = open_evidence(Path(args.logs), cache=not args.no_cache)
+        evidence.report.write(sys.stderr)
+        try:
+            columns, rows = run(evidence.connection, sql, as_of, params)
+        finally:
+            evidence.close()
     except UsageError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
