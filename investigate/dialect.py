@@ -1,0 +1,428 @@
+"""Athena engine 3 (Trino) semantics on a DuckDB connection: the local runner answers as Athena would.
+
+Three parts:
+
+- ``parse(sql)``: Athena's grammar, stricter than sqlglot's. One statement per query (Athena's
+  StartQueryExecution runs one); adjacent string literals (``'a' 'b'``) are a syntax error in Trino's
+  grammar (``string: STRING | UNICODE_STRING ...``, no concatenation rule) although sqlglot reads them as
+  ``'a' || 'b'``; tokenizer and parser errors are ``UsageError`` (exit 2), never a traceback.
+- ``prepare(con, as_of)``: the session. Time zone UTC whatever the machine's (Athena's session zone is
+  UTC: https://docs.aws.amazon.com/athena/latest/ug/data-types-timestamps.html), the Python functions
+  behind ``IPADDRESS`` and decimal division, and the table ``cloudtrail`` becomes a view of the events
+  up to ``as_of`` (events after it did not exist yet).
+- ``to_duckdb(sql, as_of)``: transpiles with sqlglot, then rewrites each construct whose DuckDB meaning
+  differs from Trino's (the list is ``DIFFERENCES``; each entry names Trino's documented rule).
+
+"now" is ``as_of`` in every form: ``current_timestamp``/``now()`` (TIMESTAMP WITH TIME ZONE, UTC),
+``current_date`` (DATE), ``current_time`` (TIME WITH TIME ZONE), ``localtimestamp`` (TIMESTAMP),
+``localtime`` (TIME), ``current_timezone()`` ('UTC'); an ``as_of`` with an offset is converted to UTC first.
+"""
+from __future__ import annotations
+
+import ipaddress
+import re
+from datetime import datetime, timezone
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation, localcontext
+from typing import Optional
+
+import duckdb
+import sqlglot
+from sqlglot import exp
+from sqlglot.tokens import TokenType
+
+from common import UsageError
+
+TABLE = "cloudtrail"
+BASE_TABLE = "cloudtrail_evidence"
+
+# (construct, Trino's rule, DuckDB's default, how it is handled here); docs.trino.io pages named per row.
+DIFFERENCES = [
+    ("session time zone", "UTC on Athena", "the machine's TZ", "SET TimeZone='UTC'"),
+    ("current_date, current_time, localtimestamp, localtime, now()", "the query's start time",
+     "the real clock", "replaced by AS_OF constants"),
+    ("json_extract_scalar on an object/array", "NULL (functions/json.html: the value must be a scalar)",
+     "the JSON text", "trino_json_extract_scalar macro"),
+    ("CAST(json AS VARCHAR)", "a JSON string is unquoted; object/array is an error (functions/json.html, Cast to JSON)",
+     "the JSON text with its quotes", "trino_json_to_varchar macro"),
+    ("decimal literal", "DECIMAL (language/types.html#decimal)", "DECIMAL", "same"),
+    ("decimal division", "DECIMAL, scale max(s1, s2), rounded half up; zero divisor is an error "
+     "(functions/decimal.html)", "DOUBLE, x/0 = inf or NULL", "Python function over decimal.Decimal"),
+    ("integer division", "truncates, zero divisor is an error (functions/math.html)", "DOUBLE", "DuckDB's //"),
+    ("IPADDRESS type, literal, contains(cidr, ip)", "functions/ipaddress.html", "no such type",
+     "Python functions over the ipaddress module; the value is the address's canonical text"),
+    ("regexp_extract without a match", "NULL (functions/regexp.html)", "''", "trino_regexp_extract macro"),
+    ("split_part beyond the last field", "NULL (functions/string.html)", "''", "trino_split_part macro"),
+    ("date_diff(unit, a, b)", "whole units elapsed (functions/datetime.html)", "boundaries crossed",
+     "DuckDB's date_sub, which counts whole units"),
+    ("approx_distinct", "HyperLogLog, exact for small sets", "HyperLogLog with error on small sets",
+     "count(DISTINCT x): the exact answer Athena gives on evidence-sized groups"),
+    ("date +/- interval of days/months/years", "DATE", "TIMESTAMP", "cast back to DATE"),
+    ("unnamed output columns", "_col0, _col1, ... by position", "the expression's text", "aliased _colN"),
+    ("json_array_contains", "functions/json.html", "no such function", "trino_json_array_contains macro"),
+    ("adjacent string literals", "syntax error", "concatenated by sqlglot", "rejected in parse()"),
+    ("several statements", "one statement per query", "the last or first one run", "rejected in parse()"),
+]
+
+
+def parse(sql: str) -> exp.Expression:
+    """One Athena (Trino) statement, or ``UsageError`` with the position and the reason."""
+    try:
+        tokens = sqlglot.tokenize(sql, read="trino")
+    except sqlglot.errors.TokenError as error:
+        raise UsageError(f"SQL does not tokenize as Athena (Trino) SQL: {str(error).splitlines()[0]}") from None
+    strings = (TokenType.STRING, TokenType.NATIONAL_STRING, TokenType.UNICODE_STRING)
+    for before, token in zip(tokens, tokens[1:]):
+        if before.token_type in strings and token.token_type in strings:
+            raise UsageError(f"SQL does not parse as Athena (Trino) SQL: line {token.line}:{token.col}: mismatched "
+                             f"input '{token.text}' after the string '{before.text}' (adjacent string literals are "
+                             "not concatenated in Athena; a comma is probably missing)")
+    try:
+        statements = [s for s in sqlglot.parse(sql, read="trino") if s is not None]
+    except sqlglot.errors.ParseError as error:
+        raise UsageError(f"SQL does not parse as Athena (Trino) SQL: {str(error).splitlines()[0]}") from None
+    except sqlglot.errors.TokenError as error:
+        raise UsageError(f"SQL does not tokenize as Athena (Trino) SQL: {str(error).splitlines()[0]}") from None
+    if not statements:
+        raise UsageError("the SQL holds no statement")
+    if len(statements) > 1:
+        raise UsageError(f"the SQL holds {len(statements)} statements; Athena runs one statement per query "
+                         "(run them one by one)")
+    return statements[0]
+
+
+def utc(as_of: datetime) -> datetime:
+    """``as_of`` in UTC (a naive time is taken as UTC)."""
+    return as_of.replace(tzinfo=timezone.utc) if as_of.tzinfo is None else as_of.astimezone(timezone.utc)
+
+
+# -- session -------------------------------------------------------------------------------------------
+
+MACROS = [
+    # json_extract_scalar: NULL unless the value is a scalar.
+    "CREATE OR REPLACE MACRO trino_json_extract_scalar(j, p) AS CASE WHEN json_type(CAST(j AS JSON), p) "
+    "IN ('OBJECT', 'ARRAY') THEN NULL ELSE json_extract_string(CAST(j AS JSON), p) END",
+    # CAST(json AS VARCHAR)
+    "CREATE OR REPLACE MACRO trino_json_to_varchar(j) AS CASE json_type(CAST(j AS JSON)) "
+    "WHEN 'NULL' THEN NULL WHEN 'VARCHAR' THEN json_extract_string(CAST(j AS JSON), '$') "
+    "WHEN 'OBJECT' THEN error('Cannot cast JSON object to varchar') "
+    "WHEN 'ARRAY' THEN error('Cannot cast JSON array to varchar') ELSE CAST(j AS VARCHAR) END",
+    "CREATE OR REPLACE MACRO trino_regexp_extract(s, p) AS "
+    "CASE WHEN regexp_matches(s, p) THEN regexp_extract(s, p) ELSE NULL END",
+    "CREATE OR REPLACE MACRO trino_regexp_extract_group(s, p, g) AS "
+    "CASE WHEN regexp_matches(s, p) THEN regexp_extract(s, p, g) ELSE NULL END",
+    "CREATE OR REPLACE MACRO trino_split_part(s, d, i) AS "
+    "CASE WHEN i < 1 THEN error('Index must be greater than zero') "
+    "WHEN i > len(string_split(s, d)) THEN NULL ELSE split_part(s, d, i) END",
+    "CREATE OR REPLACE MACRO trino_json_array_contains(j, v) AS "
+    "CASE WHEN json_type(CAST(j AS JSON)) <> 'ARRAY' THEN NULL ELSE "
+    "list_contains(list_transform(CAST(CAST(j AS JSON) AS JSON[]), "
+    "lambda e: CASE WHEN json_type(e) IN ('OBJECT', 'ARRAY', 'NULL') THEN NULL "
+    "WHEN typeof(v) = 'VARCHAR' AND json_type(e) <> 'VARCHAR' THEN NULL "
+    "WHEN typeof(v) <> 'VARCHAR' AND json_type(e) = 'VARCHAR' THEN NULL "
+    "ELSE json_extract_string(e, '$') END), CAST(v AS VARCHAR)) END",
+]
+
+
+def _canonical(text: str) -> str:
+    address = ipaddress.ip_address(text.strip())
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
+        address = address.ipv4_mapped  # Trino stores IPv4 as IPv4-mapped IPv6 and prints it as IPv4
+    return str(address)
+
+
+def _ipaddress(text: str) -> str:
+    try:
+        return _canonical(text)
+    except ValueError:
+        raise ValueError(f"Cannot cast value to IPADDRESS: {text}") from None
+
+
+def _try_ipaddress(text: str) -> Optional[str]:
+    try:
+        return _canonical(text)
+    except ValueError:
+        return None
+
+
+def _ip_contains(network: str, address: str) -> bool:
+    """Trino's contains(network VARCHAR, address IPADDRESS): is the address inside the CIDR network."""
+    try:
+        net = ipaddress.ip_network(network.strip(), strict=False)
+    except ValueError:
+        raise ValueError(f"Invalid CIDR: {network}") from None
+    ip = ipaddress.ip_address(address)
+    if ip.version != net.version:
+        if ip.version == 4 and net.version == 6 and net.supernet_of(ipaddress.ip_network("::ffff:0:0/96")) is False:
+            mapped = ipaddress.ip_address(f"::ffff:{ip}")
+            return mapped in net
+        return False
+    return ip in net
+
+
+def _decimal_divide(a: str, b: str, scale: int) -> str:
+    """Trino's decimal division: the exact quotient rounded half up to ``scale`` digits."""
+    with localcontext() as ctx:
+        ctx.prec = 120
+        try:
+            divisor = Decimal(b)
+            if divisor == 0:
+                raise ValueError("Division by zero")
+            quotient = Decimal(a) / divisor
+        except InvalidOperation:
+            raise ValueError(f"cannot divide {a} by {b}") from None
+        return str(quotient.quantize(Decimal(1).scaleb(-scale), rounding=ROUND_HALF_UP))
+
+
+def prepare(con: duckdb.DuckDBPyConnection, as_of: datetime) -> int:
+    """Set Athena's session on ``con``: UTC, Trino's functions, and ``cloudtrail`` as of ``as_of``.
+
+    The loaded table (``cloudtrail``) is renamed ``cloudtrail_evidence`` and ``cloudtrail`` becomes a view
+    of its records with ``eventtime`` <= ``as_of`` (records whose time does not parse are kept: they
+    are evidence, and nothing says they are later). Idempotent: a second call only moves the cut-off.
+    Returns how many records are later than ``as_of`` (left out of the view).
+    """
+    con.execute("SET TimeZone = 'UTC'")
+    for macro in MACROS:
+        con.execute(macro)
+    existing = {f.lower() for (f,) in con.execute(
+        "SELECT function_name FROM duckdb_functions() WHERE function_name LIKE 'trino_%'").fetchall()}
+    V = duckdb.sqltype("VARCHAR")
+    for name, fn, args, ret in (("trino_ipaddress", _ipaddress, [V], V),
+                                ("trino_try_ipaddress", _try_ipaddress, [V], V),
+                                ("trino_ip_contains", _ip_contains, [V, V], duckdb.sqltype("BOOLEAN")),
+                                ("trino_decimal_divide", _decimal_divide, [V, V, duckdb.sqltype("INTEGER")], V)):
+        if name not in existing:
+            con.create_function(name, fn, args, ret)
+    kinds = dict(con.execute("SELECT table_name, 'table' FROM duckdb_tables() UNION ALL "
+                             "SELECT view_name, 'view' FROM duckdb_views() WHERE NOT internal").fetchall())
+    if BASE_TABLE not in kinds:
+        if TABLE not in kinds:
+            raise UsageError(f"no table {TABLE} was loaded")
+        con.execute(f"ALTER {'VIEW' if kinds[TABLE] == 'view' else 'TABLE'} {TABLE} RENAME TO {BASE_TABLE}")
+    cut = utc(as_of).strftime("%Y-%m-%d %H:%M:%S.%f+00")
+    kept = f"coalesce(TRY_CAST(eventtime AS TIMESTAMPTZ) <= TIMESTAMPTZ '{cut}', true)"
+    con.execute(f"CREATE OR REPLACE VIEW {TABLE} AS SELECT * FROM {BASE_TABLE} WHERE {kept}")
+    return con.execute(f"SELECT count(*) FROM {BASE_TABLE} WHERE NOT {kept}").fetchone()[0]
+
+
+# -- transpiling --------------------------------------------------------------------------------------
+
+def _now_constants(as_of: datetime) -> dict[type, exp.Expression]:
+    t = utc(as_of)
+    stamp = t.strftime("%Y-%m-%d %H:%M:%S.%f")
+    return {
+        exp.CurrentTimestamp: exp.cast(exp.Literal.string(stamp + "+00"), exp.DataType.build("TIMESTAMPTZ")),
+        exp.CurrentDate: exp.cast(exp.Literal.string(t.strftime("%Y-%m-%d")), exp.DataType.build("DATE")),
+        exp.CurrentTime: exp.cast(exp.Literal.string(t.strftime("%H:%M:%S.%f") + "+00"),
+                                  exp.DataType.build("TIMETZ")),
+        exp.Localtimestamp: exp.cast(exp.Literal.string(stamp), exp.DataType.build("TIMESTAMP")),
+        exp.Localtime: exp.cast(exp.Literal.string(t.strftime("%H:%M:%S.%f")), exp.DataType.build("TIME")),
+        exp.CurrentTimezone: exp.Literal.string("UTC"),
+    }
+
+
+INT_TYPES = {exp.DataType.Type.TINYINT: 3, exp.DataType.Type.SMALLINT: 5, exp.DataType.Type.INT: 10,
+             exp.DataType.Type.BIGINT: 19}
+FLOAT_TYPES = {exp.DataType.Type.DOUBLE, exp.DataType.Type.FLOAT}
+
+
+def _from_datatype(t: Optional[exp.DataType]):
+    """('int', p, 0) / ('dec', p, s) / ('double',) / None from a sqlglot type."""
+    if t is None:
+        return None
+    if t.this in INT_TYPES:
+        return ("int", INT_TYPES[t.this], 0)
+    if t.this in FLOAT_TYPES:
+        return ("double",)
+    if t.this == exp.DataType.Type.DECIMAL:
+        params = [int(p.name) for p in t.expressions if p.name.isdigit()]
+        p, s = (params + [38, 0])[:2] if params else (38, 0)
+        return ("dec", p, s if len(params) > 1 else 0)
+    return None
+
+
+class _Types:
+    """Trino's numeric type of an expression (for division), resolving columns through CTEs and
+    derived tables of the qualified tree; None when unknown."""
+
+    def __init__(self, tree: exp.Expression):
+        self.sources: dict[str, exp.Expression] = {}
+        for node in tree.find_all(exp.CTE, exp.Subquery):
+            if node.alias:
+                self.sources.setdefault(node.alias, node.this)
+
+    def of(self, node: exp.Expression, depth: int = 0):
+        if depth > 50:
+            return None
+        n = lambda x: self.of(x, depth + 1)  # noqa: E731
+        if isinstance(node, exp.Literal) and not node.is_string:
+            text = node.name
+            if "e" in text.lower():
+                return ("double",)
+            if "." in text:
+                digits = text.replace(".", "").lstrip("0") or "0"
+                return ("dec", max(len(digits), len(text.split(".")[1])), len(text.split(".")[1]))
+            return ("int", 10 if abs(int(text)) < 2 ** 31 else 19, 0)
+        if isinstance(node, (exp.Paren, exp.Neg)):
+            return n(node.this)
+        if isinstance(node, (exp.Cast, exp.TryCast)):
+            return _from_datatype(node.to)
+        if isinstance(node, (exp.Count, exp.ApproxDistinct, exp.CountIf, exp.DateDiff, exp.Length,
+                             exp.ArraySize)):
+            return ("int", 19, 0)
+        if isinstance(node, exp.Sum):
+            t = n(node.this)
+            return ("int", 19, 0) if t and t[0] == "int" else (("dec", 38, t[2]) if t and t[0] == "dec" else t)
+        if isinstance(node, exp.Avg):
+            t = n(node.this)
+            return t if t and t[0] == "dec" else (("double",) if t else None)
+        if isinstance(node, (exp.Min, exp.Max)):
+            return n(node.this)
+        if isinstance(node, (exp.Add, exp.Sub, exp.Mul, exp.Div, exp.Mod)):
+            a, b = n(node.left), n(node.right)
+            if a is None or b is None:
+                return None
+            if "double" in (a[0], b[0]):
+                return ("double",)
+            if a[0] == b[0] == "int":
+                return ("int", max(a[1], b[1]), 0)
+            (p1, s1), (p2, s2) = a[1:], b[1:]
+            if isinstance(node, exp.Mul):
+                return ("dec", min(38, p1 + p2), s1 + s2)
+            if isinstance(node, exp.Div):
+                return ("dec", min(38, p1 + s2 + max(0, s2 - s1)), max(s1, s2))
+            s = max(s1, s2)
+            return ("dec", min(38, s + max(p1 - s1, p2 - s2) + 1), s)
+        if isinstance(node, exp.Subquery):
+            return n(node.this)
+        if isinstance(node, exp.Select) and node.expressions:
+            return n(node.expressions[0])
+        if isinstance(node, exp.Alias):
+            return n(node.this)
+        if isinstance(node, exp.Column) and node.table in self.sources:
+            source = self.sources[node.table]
+            if isinstance(source, exp.Select):
+                for projection in source.expressions:
+                    if projection.alias_or_name == node.name:
+                        return n(projection)
+            return None
+        return _from_datatype(node.type) if node.type and node.type.this != exp.DataType.Type.UNKNOWN else None
+
+
+def _schema() -> dict:
+    from cloudtrail.schema import COLUMNS, PARTITIONS, hive_type
+    columns = {name: hive_type(t).replace(":", " ") for name, _key, t in COLUMNS}
+    columns.update({name: "varchar" for name, _t in PARTITIONS})
+    return {TABLE: columns}
+
+
+def _typed(tree: exp.Expression) -> exp.Expression:
+    """The tree qualified and annotated with types (sqlglot's optimizer), or the tree as it was."""
+    from sqlglot.optimizer.annotate_types import annotate_types
+    from sqlglot.optimizer.qualify import qualify
+    try:
+        schema = _schema()
+        qualified = qualify(tree.copy(), schema=schema, dialect="trino", validate_qualify_columns=False,
+                            identify=False, quote_identifiers=False)
+        return annotate_types(qualified, schema=schema, dialect="trino")
+    except Exception:  # sqlglot could not resolve the scopes: no types, DuckDB's rules for unknowns
+        return tree
+
+
+def _is_json(node: exp.Expression) -> bool:
+    return (isinstance(node, (exp.JSONExtract, exp.ParseJSON))
+            or (isinstance(node, (exp.Cast, exp.TryCast)) and node.to.this == exp.DataType.Type.JSON))
+
+
+def _is_ip(node: exp.Expression) -> bool:
+    return isinstance(node, (exp.Cast, exp.TryCast)) and node.to.this == exp.DataType.Type.IPADDRESS
+
+
+DATE_UNITS = {"DAY", "MONTH", "YEAR", "WEEK", "QUARTER"}
+
+
+def _is_date(node: exp.Expression) -> bool:
+    return (isinstance(node, exp.CurrentDate) or (isinstance(node, exp.Cast) and node.to.this == exp.DataType.Type.DATE)
+            or isinstance(node, (exp.Date, exp.DateStrToDate, exp.TsOrDsToDate)))
+
+
+def _call(name: str, *args: exp.Expression) -> exp.Expression:
+    return exp.Anonymous(this=name, expressions=list(args))
+
+
+def _output_names(tree: exp.Expression) -> None:
+    """Trino names an unaliased computed output column _col<position>."""
+    select = tree
+    while isinstance(select, exp.Subquery):
+        select = select.this
+    if not isinstance(select, exp.Select):
+        return
+    for i, projection in enumerate(list(select.expressions)):
+        if isinstance(projection, exp.Alias) and re.fullmatch(r"_col_\d+", projection.alias):
+            projection.set("alias", exp.to_identifier(f"_col{i}", quoted=True))  # sqlglot's qualify named it
+            continue
+        if isinstance(projection, (exp.Alias, exp.Column, exp.Star, exp.Dot)):
+            continue
+        projection.replace(exp.alias_(projection.copy(), f"_col{i}", quoted=True))
+
+
+def to_duckdb(sql: str, as_of: datetime) -> str:
+    """DuckDB SQL that answers as Athena engine 3 would answer ``sql`` at ``as_of``.
+    Raises ``UsageError`` for SQL Athena rejects."""
+    tree = _typed(parse(sql))
+    types = _Types(tree)
+    now = _now_constants(as_of)
+
+    def rewrite(node: exp.Expression) -> exp.Expression:
+        kind = type(node)
+        if kind in now:
+            return now[kind].copy()
+        if isinstance(node, exp.Anonymous) and node.name.lower() == "now" and not node.expressions:
+            return now[exp.CurrentTimestamp].copy()
+        if isinstance(node, exp.JSONExtractScalar):
+            return _call("trino_json_extract_scalar", node.this, node.expression)
+        if isinstance(node, exp.Cast) and node.to.is_type(*exp.DataType.TEXT_TYPES) and _is_json(node.this):
+            return _call("trino_json_to_varchar", node.this)
+        if isinstance(node, exp.ArrayContains) and (_is_ip(node.expression) or (
+                isinstance(node.this, exp.Literal) and node.this.is_string)):
+            return _call("trino_ip_contains", node.this, node.expression)
+        if _is_ip(node):
+            return _call("trino_try_ipaddress" if isinstance(node, exp.TryCast) else "trino_ipaddress", node.this)
+        if isinstance(node, exp.Div):
+            a, b = types.of(node.left), types.of(node.right)
+            if a and b and "double" not in (a[0], b[0]):
+                if a[0] == b[0] == "int":
+                    return exp.IntDiv(this=node.left, expression=node.right)
+                scale = max(a[2], b[2])
+                divided = _call("trino_decimal_divide", exp.cast(node.left, "VARCHAR"), exp.cast(node.right, "VARCHAR"),
+                                exp.Literal.number(scale))
+                return exp.cast(divided, exp.DataType.build(f"DECIMAL(38, {scale})"))
+            return node
+        if isinstance(node, exp.RegexpExtract):
+            group = node.args.get("group")
+            if group is not None:
+                return _call("trino_regexp_extract_group", node.this, node.expression, group)
+            return _call("trino_regexp_extract", node.this, node.expression)
+        if isinstance(node, exp.SplitPart):
+            return _call("trino_split_part", node.this, node.args["delimiter"], node.args["part_index"])
+        if isinstance(node, exp.DateDiff):
+            unit = node.text("unit") or "day"
+            return _call("date_sub", exp.Literal.string(unit.lower()), node.expression, node.this)
+        if isinstance(node, exp.ApproxDistinct):
+            return exp.Count(this=exp.Distinct(expressions=[node.this]))
+        if isinstance(node, exp.Anonymous) and node.name.lower() == "json_array_contains":
+            return _call("trino_json_array_contains", *node.expressions)
+        if isinstance(node, (exp.Add, exp.Sub)) and _is_date(node.left) and isinstance(node.right, exp.Interval) \
+                and (node.right.text("unit") or "").upper() in DATE_UNITS:
+            return exp.cast(node.copy(), "DATE")
+        return node
+
+    for node in reversed(list(tree.dfs())):  # children before their parents, each node once
+        new = rewrite(node)
+        if new is not node:
+            if node is tree:
+                tree = new
+            else:
+                node.replace(new)
+    _output_names(tree)
+    return tree.sql(dialect="duckdb")
