@@ -99,21 +99,21 @@ def utc(as_of: datetime) -> datetime:
 
 MACROS = [
     # json_extract_scalar: NULL unless the value is a scalar.
-    "CREATE OR REPLACE MACRO trino_json_extract_scalar(j, p) AS CASE WHEN json_type(CAST(j AS JSON), p) "
+    "CREATE OR REPLACE TEMP MACRO trino_json_extract_scalar(j, p) AS CASE WHEN json_type(CAST(j AS JSON), p) "
     "IN ('OBJECT', 'ARRAY') THEN NULL ELSE json_extract_string(CAST(j AS JSON), p) END",
     # CAST(json AS VARCHAR)
-    "CREATE OR REPLACE MACRO trino_json_to_varchar(j) AS CASE json_type(CAST(j AS JSON)) "
+    "CREATE OR REPLACE TEMP MACRO trino_json_to_varchar(j) AS CASE json_type(CAST(j AS JSON)) "
     "WHEN 'NULL' THEN NULL WHEN 'VARCHAR' THEN json_extract_string(CAST(j AS JSON), '$') "
     "WHEN 'OBJECT' THEN error('Cannot cast JSON object to varchar') "
     "WHEN 'ARRAY' THEN error('Cannot cast JSON array to varchar') ELSE CAST(j AS VARCHAR) END",
-    "CREATE OR REPLACE MACRO trino_regexp_extract(s, p) AS "
+    "CREATE OR REPLACE TEMP MACRO trino_regexp_extract(s, p) AS "
     "CASE WHEN regexp_matches(s, p) THEN regexp_extract(s, p) ELSE NULL END",
-    "CREATE OR REPLACE MACRO trino_regexp_extract_group(s, p, g) AS "
+    "CREATE OR REPLACE TEMP MACRO trino_regexp_extract_group(s, p, g) AS "
     "CASE WHEN regexp_matches(s, p) THEN regexp_extract(s, p, g) ELSE NULL END",
-    "CREATE OR REPLACE MACRO trino_split_part(s, d, i) AS "
+    "CREATE OR REPLACE TEMP MACRO trino_split_part(s, d, i) AS "
     "CASE WHEN i < 1 THEN error('Index must be greater than zero') "
     "WHEN i > len(string_split(s, d)) THEN NULL ELSE split_part(s, d, i) END",
-    "CREATE OR REPLACE MACRO trino_json_array_contains(j, v) AS "
+    "CREATE OR REPLACE TEMP MACRO trino_json_array_contains(j, v) AS "
     "CASE WHEN json_type(CAST(j AS JSON)) <> 'ARRAY' THEN NULL ELSE "
     "list_contains(list_transform(CAST(CAST(j AS JSON) AS JSON[]), "
     "lambda e: CASE WHEN json_type(e) IN ('OBJECT', 'ARRAY', 'NULL') THEN NULL "
@@ -176,8 +176,7 @@ def _decimal_divide(a: str, b: str, scale: int) -> str:
 def prepare(con: duckdb.DuckDBPyConnection, as_of: datetime) -> int:
     """Set Athena's session on ``con``: UTC, Trino's functions, and ``cloudtrail`` as of ``as_of``.
 
-    The loaded table (``cloudtrail``) is renamed ``cloudtrail_evidence`` and ``cloudtrail`` becomes a view
-    of its records with ``eventtime`` <= ``as_of`` (records whose time does not parse are kept: they
+    A temp view ``cloudtrail`` shadows the loaded one (see ``_source``) with its records with ``eventtime`` <= ``as_of`` (records whose time does not parse are kept: they
     are evidence, and nothing says they are later). Idempotent: a second call only moves the cut-off.
     Returns how many records are later than ``as_of`` (left out of the view).
     """
@@ -193,16 +192,36 @@ def prepare(con: duckdb.DuckDBPyConnection, as_of: datetime) -> int:
                                 ("trino_decimal_divide", _decimal_divide, [V, V, duckdb.sqltype("INTEGER")], V)):
         if name not in existing:
             con.create_function(name, fn, args, ret)
-    kinds = dict(con.execute("SELECT table_name, 'table' FROM duckdb_tables() UNION ALL "
-                             "SELECT view_name, 'view' FROM duckdb_views() WHERE NOT internal").fetchall())
-    if BASE_TABLE not in kinds:
-        if TABLE not in kinds:
-            raise UsageError(f"no table {TABLE} was loaded")
-        con.execute(f"ALTER {'VIEW' if kinds[TABLE] == 'view' else 'TABLE'} {TABLE} RENAME TO {BASE_TABLE}")
+    source = _source(con)
     cut = utc(as_of).strftime("%Y-%m-%d %H:%M:%S.%f+00")
     kept = f"coalesce(TRY_CAST(eventtime AS TIMESTAMPTZ) <= TIMESTAMPTZ '{cut}', true)"
-    con.execute(f"CREATE OR REPLACE VIEW {TABLE} AS SELECT * FROM {BASE_TABLE} WHERE {kept}")
-    return con.execute(f"SELECT count(*) FROM {BASE_TABLE} WHERE NOT {kept}").fetchone()[0]
+    con.execute(f"CREATE OR REPLACE TEMP VIEW {TABLE} AS SELECT * FROM {source} WHERE {kept}")
+    return con.execute(f"SELECT count(*) FROM {source} WHERE NOT {kept}").fetchone()[0]
+
+
+def _source(con: duckdb.DuckDBPyConnection) -> str:
+    """The loaded table or view ``cloudtrail``, fully qualified. Nothing is changed in the loader's database
+    (it may be a cache, or read-only): the session's objects are all TEMP, and the temp view ``cloudtrail``
+    shadows the loaded one. The source is remembered in the temp table ``trino_session``."""
+    known = con.execute("SELECT source FROM duckdb_tables() t, trino_session WHERE t.table_name = 'trino_session'"
+                        ).fetchall() if con.execute("SELECT count(*) FROM duckdb_tables() WHERE temporary AND "
+                                                    "table_name = 'trino_session'").fetchone()[0] else []
+    if known:
+        return known[0][0]
+    found = con.execute(f"""SELECT database_name, schema_name, temporary, 'TABLE' FROM duckdb_tables()
+                           WHERE table_name = '{TABLE}' UNION ALL
+                           SELECT database_name, schema_name, temporary, 'VIEW' FROM duckdb_views()
+                           WHERE view_name = '{TABLE}' AND NOT internal""").fetchall()
+    lasting = [f for f in found if not f[2]]
+    if lasting:
+        source = f'"{lasting[0][0]}"."{lasting[0][1]}"."{TABLE}"'
+    elif found:  # the loader made a temp object: rename it (temp, nothing lasting changes)
+        con.execute(f"ALTER {found[0][3]} temp.{TABLE} RENAME TO {BASE_TABLE}")
+        source = f"temp.{BASE_TABLE}"
+    else:
+        raise UsageError(f"no table {TABLE} was loaded")
+    con.execute("CREATE TEMP TABLE trino_session AS SELECT ? AS source", [source])
+    return source
 
 
 # -- transpiling --------------------------------------------------------------------------------------
@@ -371,6 +390,8 @@ def to_duckdb(sql: str, as_of: datetime) -> str:
     Raises ``UsageError`` for SQL Athena rejects."""
     tree = _typed(parse(sql))
     types = _Types(tree)
+    # typed before any rewrite: a rewritten operand (a function of ours) has no sqlglot type any more
+    operands = {id(d): (types.of(d.left), types.of(d.right)) for d in tree.find_all(exp.Div)}
     now = _now_constants(as_of)
 
     def rewrite(node: exp.Expression) -> exp.Expression:
@@ -389,7 +410,7 @@ def to_duckdb(sql: str, as_of: datetime) -> str:
         if _is_ip(node):
             return _call("trino_try_ipaddress" if isinstance(node, exp.TryCast) else "trino_ipaddress", node.this)
         if isinstance(node, exp.Div):
-            a, b = types.of(node.left), types.of(node.right)
+            a, b = operands.get(id(node), (None, None))
             if a and b and "double" not in (a[0], b[0]):
                 if a[0] == b[0] == "int":
                     return exp.IntDiv(this=node.left, expression=node.right)
