@@ -49,7 +49,10 @@ DIFFERENCES = [
      "(functions/decimal.html)", "DOUBLE, x/0 = inf or NULL", "Python function over decimal.Decimal"),
     ("integer division", "truncates, zero divisor is an error (functions/math.html)", "DOUBLE", "DuckDB's //"),
     ("IPADDRESS type, literal, contains(cidr, ip)", "functions/ipaddress.html", "no such type",
-     "Python functions over the ipaddress module; the value is the address's canonical text"),
+     "Python functions over the ipaddress module; the value is the address's canonical text, compared "
+     "(<, <=, >, >=, BETWEEN) by its 16-byte form; ORDER BY an IPADDRESS orders the text"),
+    ("CAST(x AS IPADDRESS) of an IPv4 address with leading zeros ('10.0.0.07')", "an error (Guava's parser)",
+     "-", "an error (Python's ipaddress rejects them too)"),
     ("regexp_extract without a match", "NULL (functions/regexp.html)", "''", "trino_regexp_extract macro"),
     ("split_part beyond the last field", "NULL (functions/string.html)", "''", "trino_split_part macro"),
     ("date_diff(unit, a, b)", "whole units elapsed (functions/datetime.html)", "boundaries crossed",
@@ -137,11 +140,21 @@ def _ipaddress(text: str) -> str:
         raise ValueError(f"Cannot cast value to IPADDRESS: {text}") from None
 
 
-def _try_ipaddress(text: str) -> Optional[str]:
+def _try_ipaddress(text: Optional[str]) -> Optional[str]:
+    if text is None:
+        return None
     try:
         return _canonical(text)
     except ValueError:
         return None
+
+
+def _ip_key(address: str) -> str:
+    """An IPADDRESS as 32 hex digits of its 16-byte IPv6 form (IPv4 mapped): text order is Trino's address order."""
+    ip = ipaddress.ip_address(address)
+    if ip.version == 4:
+        ip = ipaddress.IPv6Address(f"::ffff:{ip}")
+    return ip.packed.hex()
 
 
 def _ip_contains(network: str, address: str) -> bool:
@@ -189,9 +202,11 @@ def prepare(con: duckdb.DuckDBPyConnection, as_of: datetime) -> int:
     for name, fn, args, ret in (("trino_ipaddress", _ipaddress, [V], V),
                                 ("trino_try_ipaddress", _try_ipaddress, [V], V),
                                 ("trino_ip_contains", _ip_contains, [V, V], duckdb.sqltype("BOOLEAN")),
+                                ("trino_ip_key", _ip_key, [V], V),
                                 ("trino_decimal_divide", _decimal_divide, [V, V, duckdb.sqltype("INTEGER")], V)):
-        if name not in existing:
-            con.create_function(name, fn, args, ret)
+        if name not in existing:  # a function that can answer NULL for a value needs DuckDB's "special" handling
+            con.create_function(name, fn, args, ret,
+                                null_handling="special" if name == "trino_try_ipaddress" else "default")
     source = _source(con)
     cut = utc(as_of).strftime("%Y-%m-%d %H:%M:%S.%f+00")
     kept = f"coalesce(TRY_CAST(eventtime AS TIMESTAMPTZ) <= TIMESTAMPTZ '{cut}', true)"
@@ -357,6 +372,11 @@ def _is_ip(node: exp.Expression) -> bool:
     return isinstance(node, (exp.Cast, exp.TryCast)) and node.to.this == exp.DataType.Type.IPADDRESS
 
 
+def _is_ip_value(node: exp.Expression) -> bool:
+    """An IPADDRESS already rewritten to its canonical text (children are rewritten before parents)."""
+    return isinstance(node, exp.Anonymous) and node.name.lower() in ("trino_ipaddress", "trino_try_ipaddress")
+
+
 DATE_UNITS = {"DAY", "MONTH", "YEAR", "WEEK", "QUARTER"}
 
 
@@ -367,6 +387,30 @@ def _is_date(node: exp.Expression) -> bool:
 
 def _call(name: str, *args: exp.Expression) -> exp.Expression:
     return exp.Anonymous(this=name, expressions=list(args))
+
+
+def _unnest(node: exp.Unnest) -> exp.Expression:
+    """Trino's UNNEST of an array of rows yields one column per field of the row (docs.trino.io, SELECT, UNNEST):
+    ``CROSS JOIN UNNEST(resources) AS t(arn, accountid, type)``; DuckDB yields one struct column. An alias list
+    whose length is not the row's field count is Athena's error."""
+    alias = node.args.get("alias")
+    columns = alias.columns if alias else []
+    if len(node.expressions) != 1 or not columns:
+        return node
+    kind = node.expressions[0].type
+    fields = None
+    if kind is not None and kind.this == exp.DataType.Type.ARRAY and kind.expressions and \
+            kind.expressions[0].this == exp.DataType.Type.STRUCT:
+        fields = len(kind.expressions[0].expressions)
+    if fields is None and len(columns) == 1:
+        return node
+    if fields is not None and fields != len(columns):
+        raise UsageError(f"the query failed: Column alias list has {len(columns)} entries but '{alias.name}' has "
+                         f"{fields} columns available (Athena's UNNEST yields a column per field of the row)")
+    lateral = sqlglot.parse_one(f"SELECT * FROM x CROSS JOIN LATERAL (SELECT UNNEST(__a, max_depth := 2)) AS "
+                                f"{alias.sql(dialect='duckdb')}", read="duckdb").args["joins"][0].this
+    lateral.find(exp.Column, bfs=True).replace(node.expressions[0].copy())  # __a: the unnested array
+    return lateral
 
 
 def _output_names(tree: exp.Expression) -> None:
@@ -409,6 +453,14 @@ def to_duckdb(sql: str, as_of: datetime) -> str:
             return _call("trino_ip_contains", node.this, node.expression)
         if _is_ip(node):
             return _call("trino_try_ipaddress" if isinstance(node, exp.TryCast) else "trino_ipaddress", node.this)
+        if isinstance(node, (exp.GT, exp.GTE, exp.LT, exp.LTE)) and (_is_ip_value(node.left) or
+                                                                     _is_ip_value(node.right)):
+            return node.__class__(this=_call("trino_ip_key", node.left), expression=_call("trino_ip_key", node.right))
+        if isinstance(node, exp.Between) and _is_ip_value(node.this):
+            return exp.Between(this=_call("trino_ip_key", node.this), low=_call("trino_ip_key", node.args["low"]),
+                               high=_call("trino_ip_key", node.args["high"]))
+        if isinstance(node, exp.Unnest):
+            return _unnest(node)
         if isinstance(node, exp.Div):
             a, b = operands.get(id(node), (None, None))
             if a and b and "double" not in (a[0], b[0]):
