@@ -62,6 +62,27 @@ DIFFERENCES = [
     ("date +/- interval of days/months/years", "DATE", "TIMESTAMP", "cast back to DATE"),
     ("unnamed output columns", "_col0, _col1, ... by position", "the expression's text", "aliased _colN"),
     ("json_array_contains", "functions/json.html", "no such function", "trino_json_array_contains macro"),
+    ("json_array_length / json_size on a non-array / scalar", "NULL / 0 (functions/json.html)", "0 / no function",
+     "trino_json_array_length, trino_json_size macros"),
+    ("substr(s, 0, n)", "'' (positions start at 1; functions/string.html)", "the first n - 1 characters",
+     "trino_substr macros"),
+    ("array[i] outside the array", "an error (language/types.html#array; element_at gives NULL)", "NULL",
+     "trino_subscript macro (arrays and split(...)); element_at keeps NULL"),
+    ("map[key] of a missing key", "an error (functions/map.html#subscript-operator)", "NULL",
+     "trino_map_subscript macro when the map type is known"),
+    ("avg(decimal)", "DECIMAL of the argument's scale, rounded half up (functions/aggregate.html)", "DOUBLE",
+     "sum / count through the decimal division"),
+    ("date/time compared with a string literal", "error: Cannot apply operator (no implicit cast)",
+     "the string is cast", "rejected with Athena's message"),
+    ("to_iso8601, format_datetime, parse_datetime (Joda patterns), any_match/all_match/none_match",
+     "functions/datetime.html, functions/array.html", "no such functions", "macros; Joda patterns translated"),
+    ("UNNEST(array of rows) AS t(a, b, c)", "a column per field; alias count must match", "one struct column",
+     "LATERAL UNNEST(..., max_depth := 2); a wrong alias count is Athena's error"),
+    ("ORDER BY ... NULLS", "NULLS LAST by default, ASC and DESC", "NULLS LAST", "same (checked by the corpus)"),
+    ("hour(), date_format() of a timestamp with a non-UTC offset", "in the value's own zone", "in UTC",
+     "NOT handled: CloudTrail's eventTime is always UTC ('Z')"),
+    ("CAST(timestamp AS VARCHAR), timestamps in the output", "'2023-07-10 11:00:00.000 UTC'",
+     "'2023-07-10 11:00:00+00'", "NOT handled: format with date_format/to_iso8601 to compare text"),
     ("adjacent string literals", "syntax error", "concatenated by sqlglot", "rejected in parse()"),
     ("several statements", "one statement per query", "the last or first one run", "rejected in parse()"),
 ]
@@ -116,6 +137,35 @@ MACROS = [
     "CREATE OR REPLACE TEMP MACRO trino_split_part(s, d, i) AS "
     "CASE WHEN i < 1 THEN error('Index must be greater than zero') "
     "WHEN i > len(string_split(s, d)) THEN NULL ELSE split_part(s, d, i) END",
+    # json_array_length / json_size: NULL unless an array (object) is there; a scalar has size 0.
+    "CREATE OR REPLACE TEMP MACRO trino_json_array_length(j) AS "
+    "CASE WHEN json_type(CAST(j AS JSON)) = 'ARRAY' THEN json_array_length(CAST(j AS JSON)) ELSE NULL END",
+    "CREATE OR REPLACE TEMP MACRO trino_json_size(j, p) AS CASE json_type(CAST(j AS JSON), p) "
+    "WHEN 'ARRAY' THEN json_array_length(CAST(j AS JSON), p) WHEN 'OBJECT' THEN len(json_keys(CAST(j AS JSON), p)) "
+    "WHEN NULL THEN NULL ELSE 0 END",
+    # substr: position 0 gives the empty string in Trino (positions start at 1)
+    "CREATE OR REPLACE TEMP MACRO trino_substr(s, i) AS CASE WHEN i = 0 THEN '' ELSE substring(s, i) END",
+    "CREATE OR REPLACE TEMP MACRO trino_substr_length(s, i, n) AS "
+    "CASE WHEN i = 0 THEN '' ELSE substring(s, i, n) END",
+    # array[i]: an error outside the array (element_at is the NULL-answering form)
+    "CREATE OR REPLACE TEMP MACRO trino_subscript(a, i) AS CASE WHEN a IS NULL OR i IS NULL THEN NULL "
+    "WHEN i = 0 THEN error('SQL array indices start at 1') "
+    "WHEN i < 0 THEN error('Array subscript is negative: ' || i) "
+    "WHEN i > len(a) THEN error('Array subscript must be less than or equal to array length: ' || i || ' > ' || len(a)) "
+    "ELSE a[i] END",
+    "CREATE OR REPLACE TEMP MACRO trino_map_subscript(m, k) AS CASE WHEN m IS NULL OR k IS NULL THEN NULL "
+    "WHEN NOT map_contains(m, k) THEN error('Key not present in map: ' || k) ELSE m[k] END",
+    # to_iso8601: DATE, TIMESTAMP or TIMESTAMP WITH TIME ZONE (milliseconds; UTC written Z)
+    "CREATE OR REPLACE TEMP MACRO trino_to_iso8601(t) AS CASE typeof(t) "
+    "WHEN 'DATE' THEN strftime(t, '%Y-%m-%d') "
+    "WHEN 'TIMESTAMP WITH TIME ZONE' THEN strftime(t, '%Y-%m-%dT%H:%M:%S.%g') || 'Z' "
+    "ELSE strftime(t, '%Y-%m-%dT%H:%M:%S.%g') END",
+    "CREATE OR REPLACE TEMP MACRO trino_any_match(a, f) AS CASE WHEN a IS NULL THEN NULL "
+    "ELSE list_bool_or(list_transform(a, f)) END",
+    "CREATE OR REPLACE TEMP MACRO trino_all_match(a, f) AS CASE WHEN a IS NULL THEN NULL "
+    "ELSE coalesce(list_bool_and(list_transform(a, f)), true) END",
+    "CREATE OR REPLACE TEMP MACRO trino_none_match(a, f) AS CASE WHEN a IS NULL THEN NULL "
+    "ELSE NOT coalesce(list_bool_or(list_transform(a, f)), false) END",
     "CREATE OR REPLACE TEMP MACRO trino_json_array_contains(j, v) AS "
     "CASE WHEN json_type(CAST(j AS JSON)) <> 'ARRAY' THEN NULL ELSE "
     "list_contains(list_transform(CAST(CAST(j AS JSON) AS JSON[]), "
@@ -372,6 +422,79 @@ def _is_ip(node: exp.Expression) -> bool:
     return isinstance(node, (exp.Cast, exp.TryCast)) and node.to.this == exp.DataType.Type.IPADDRESS
 
 
+ANONYMOUS = {"json_array_length": "trino_json_array_length", "json_size": "trino_json_size",
+             "to_iso8601": "trino_to_iso8601", "any_match": "trino_any_match", "all_match": "trino_all_match",
+             "none_match": "trino_none_match", "json_array_contains": "trino_json_array_contains"}
+
+JODA = [("yyyy", "%Y"), ("yy", "%y"), ("MMMM", "%B"), ("MMM", "%b"), ("MM", "%m"), ("M", "%-m"), ("dd", "%d"),
+        ("d", "%-d"), ("HH", "%H"), ("H", "%-H"), ("hh", "%I"), ("h", "%-I"), ("mm", "%M"), ("ss", "%S"),
+        ("SSSSSS", "%f"), ("SSS", "%g"), ("a", "%p"), ("EEEE", "%A"), ("EEE", "%a"), ("ZZ", "%z"), ("Z", "%z"),
+        ("DDD", "%j"), ("z", "%Z")]
+
+
+def joda_to_strftime(pattern: str) -> str:
+    """A Joda-Time pattern (format_datetime, parse_datetime) as a strftime format; ``UsageError`` for letters
+    this translation does not know (https://www.joda.org/joda-time/apidocs/org/joda/time/format/DateTimeFormat.html)."""
+    out, i = [], 0
+    while i < len(pattern):
+        char = pattern[i]
+        if char == "'":  # quoted literal text; '' is a quote
+            end = pattern.find("'", i + 1)
+            if end == i + 1:
+                out.append("'")
+                i += 2
+                continue
+            if end < 0:
+                raise UsageError(f"Joda pattern {pattern!r}: unterminated quote")
+            out.append(pattern[i + 1:end].replace("%", "%%"))
+            i = end + 1
+            continue
+        if char.isalpha():
+            for joda, strf in JODA:
+                if pattern.startswith(joda, i) and not pattern.startswith(joda + joda[0], i):
+                    out.append(strf)
+                    i += len(joda)
+                    break
+            else:
+                raise UsageError(f"Joda pattern {pattern!r}: the letter {char!r} is not supported locally")
+            continue
+        out.append("%%" if char == "%" else char)
+        i += 1
+    return "".join(out)
+
+
+TEMPORAL = {exp.DataType.Type.DATE: "date", exp.DataType.Type.TIMESTAMP: "timestamp(3)",
+            exp.DataType.Type.TIMESTAMPTZ: "timestamp(3) with time zone", exp.DataType.Type.TIME: "time(3)",
+            exp.DataType.Type.TIMETZ: "time(3) with time zone"}
+
+
+def _temporal(node: exp.Expression) -> Optional[str]:
+    """Trino's type name of an expression that is surely a date/time value (already rewritten), else None."""
+    if isinstance(node, (exp.Cast, exp.TryCast)) and node.to.this in TEMPORAL:
+        return TEMPORAL[node.to.this]
+    if isinstance(node, (exp.FromISO8601Timestamp, exp.UnixToTime, exp.TimestampTrunc)):
+        return "timestamp(3) with time zone"
+    if isinstance(node, exp.StrToTime):
+        return "timestamp(3)"
+    if isinstance(node, (exp.Date, exp.FromISO8601Date, exp.CurrentDate)):
+        return "date"
+    return None
+
+
+def _check_comparable(node: exp.Expression) -> None:
+    """Trino compares a date/time only with a date/time: ``from_iso8601_timestamp(eventtime) > '2023-07-01'`` is
+    Athena's error "Cannot apply operator" (DuckDB would cast the string). Literal strings only: a column's type
+    is not known here."""
+    for temporal, other in ((node.left, node.right), (node.right, node.left)):
+        kind = _temporal(temporal)
+        if kind and isinstance(other, exp.Literal) and other.is_string:
+            op = {exp.EQ: "=", exp.NEQ: "<>", exp.GT: ">", exp.GTE: ">=", exp.LT: "<", exp.LTE: "<="}[type(node)]
+            left, right = (kind, f"varchar({len(other.name)})") if temporal is node.left else \
+                (f"varchar({len(other.name)})", kind)
+            raise UsageError(f"the query failed: Cannot apply operator: {left} {op} {right} (Athena does not cast a "
+                             "string to a date/time here: write TIMESTAMP '...' or DATE '...', or compare strings)")
+
+
 def _is_ip_value(node: exp.Expression) -> bool:
     """An IPADDRESS already rewritten to its canonical text (children are rewritten before parents)."""
     return isinstance(node, exp.Anonymous) and node.name.lower() in ("trino_ipaddress", "trino_try_ipaddress")
@@ -413,29 +536,45 @@ def _unnest(node: exp.Unnest) -> exp.Expression:
     return lateral
 
 
-def _output_names(tree: exp.Expression) -> None:
-    """Trino names an unaliased computed output column _col<position>."""
+def _outer_select(tree: exp.Expression) -> Optional[exp.Select]:
     select = tree
     while isinstance(select, exp.Subquery):
         select = select.this
-    if not isinstance(select, exp.Select):
+    return select if isinstance(select, exp.Select) else None
+
+
+def _unnamed(tree: exp.Expression) -> Optional[list[int]]:
+    """Positions of the outer SELECT's computed columns that have no name (Trino calls them _col<position>);
+    None when a * makes positions unknown before expansion."""
+    select = _outer_select(tree)
+    if select is None or any(isinstance(p, exp.Star) or (isinstance(p, exp.Column) and p.is_star)
+                             for p in select.expressions):
+        return None
+    return [i for i, p in enumerate(select.expressions)
+            if not isinstance(p, (exp.Alias, exp.Column, exp.Dot))]
+
+
+def _output_names(tree: exp.Expression, unnamed: Optional[list[int]]) -> None:
+    """Trino names an unaliased computed output column _col<position>; sqlglot's qualify named them otherwise."""
+    select = _outer_select(tree)
+    if select is None or unnamed is None:
         return
-    for i, projection in enumerate(list(select.expressions)):
-        if isinstance(projection, exp.Alias) and re.fullmatch(r"_col_\d+", projection.alias):
-            projection.set("alias", exp.to_identifier(f"_col{i}", quoted=True))  # sqlglot's qualify named it
-            continue
-        if isinstance(projection, (exp.Alias, exp.Column, exp.Star, exp.Dot)):
-            continue
-        projection.replace(exp.alias_(projection.copy(), f"_col{i}", quoted=True))
+    for i in unnamed:
+        projection = select.expressions[i]
+        inner = projection.this if isinstance(projection, exp.Alias) else projection
+        projection.replace(exp.alias_(inner.copy(), f"_col{i}", quoted=True))
 
 
 def to_duckdb(sql: str, as_of: datetime) -> str:
     """DuckDB SQL that answers as Athena engine 3 would answer ``sql`` at ``as_of``.
     Raises ``UsageError`` for SQL Athena rejects."""
-    tree = _typed(parse(sql))
+    original = parse(sql)
+    unnamed = _unnamed(original)
+    tree = _typed(original)
     types = _Types(tree)
     # typed before any rewrite: a rewritten operand (a function of ours) has no sqlglot type any more
     operands = {id(d): (types.of(d.left), types.of(d.right)) for d in tree.find_all(exp.Div)}
+    avg_types = {id(a): t for a in tree.find_all(exp.Avg) if (t := types.of(a.this)) and t[0] == "dec"}
     now = _now_constants(as_of)
 
     def rewrite(node: exp.Expression) -> exp.Expression:
@@ -461,6 +600,46 @@ def to_duckdb(sql: str, as_of: datetime) -> str:
                                high=_call("trino_ip_key", node.args["high"]))
         if isinstance(node, exp.Unnest):
             return _unnest(node)
+        if isinstance(node, (exp.EQ, exp.NEQ, exp.GT, exp.GTE, exp.LT, exp.LTE)):
+            _check_comparable(node)
+        name = node.name.lower() if isinstance(node, exp.Anonymous) else None
+        if name in ANONYMOUS:
+            return _call(ANONYMOUS[name], *node.expressions)
+        if name in ("format_datetime", "parse_datetime") and len(node.expressions) == 2:
+            value, pattern = node.expressions
+            if not (isinstance(pattern, exp.Literal) and pattern.is_string):
+                raise UsageError(f"{name}: only a literal Joda pattern is supported locally")
+            if name == "format_datetime":
+                return _call("strftime", value, exp.Literal.string(joda_to_strftime(pattern.name)))
+            return exp.cast(_call("strptime", value, exp.Literal.string(joda_to_strftime(pattern.name))),
+                            exp.DataType.build("TIMESTAMPTZ"))
+        if isinstance(node, exp.ParseDatetime):
+            pattern = node.args.get("format") or node.expression
+            if isinstance(pattern, exp.Literal) and pattern.is_string:
+                return exp.cast(_call("strptime", node.this, exp.Literal.string(joda_to_strftime(pattern.name))),
+                                exp.DataType.build("TIMESTAMPTZ"))
+        if isinstance(node, exp.Substring):
+            length = node.args.get("length")
+            return (_call("trino_substr_length", node.this, node.args["start"], length) if length is not None
+                    else _call("trino_substr", node.this, node.args["start"]))
+        if isinstance(node, exp.JSONArrayContains):
+            return _call("trino_json_array_contains", node.this, node.expression)
+        if isinstance(node, exp.Bracket) and not node.args.get("safe") and len(node.expressions) == 1:
+            kind = node.this.type
+            index = node.expressions[0]
+            number = index.this if isinstance(index, exp.Neg) else index
+            if isinstance(number, exp.Literal) and not number.is_string and number.name.isdigit():
+                value = -int(number.name) if isinstance(index, exp.Neg) else int(number.name)
+                index = exp.Literal.number(value + 1)  # sqlglot keeps integer literals 0-based
+            if isinstance(node.this, (exp.Split, exp.Array)) or (kind is not None and kind.this == exp.DataType.Type.ARRAY):
+                return _call("trino_subscript", node.this, index)
+            if kind is not None and kind.this == exp.DataType.Type.MAP:
+                return _call("trino_map_subscript", node.this, node.expressions[0])
+        if isinstance(node, exp.Avg) and not isinstance(node.this, exp.Distinct) and avg_types.get(id(node)):
+            scale = avg_types[id(node)][2]
+            divided = _call("trino_decimal_divide", exp.cast(exp.Sum(this=node.this.copy()), "VARCHAR"),
+                            exp.cast(exp.Count(this=node.this.copy()), "VARCHAR"), exp.Literal.number(scale))
+            return exp.cast(divided, exp.DataType.build(f"DECIMAL(38, {scale})"))
         if isinstance(node, exp.Div):
             a, b = operands.get(id(node), (None, None))
             if a and b and "double" not in (a[0], b[0]):
@@ -483,8 +662,6 @@ def to_duckdb(sql: str, as_of: datetime) -> str:
             return _call("date_sub", exp.Literal.string(unit.lower()), node.expression, node.this)
         if isinstance(node, exp.ApproxDistinct):
             return exp.Count(this=exp.Distinct(expressions=[node.this]))
-        if isinstance(node, exp.Anonymous) and node.name.lower() == "json_array_contains":
-            return _call("trino_json_array_contains", *node.expressions)
         if isinstance(node, (exp.Add, exp.Sub)) and _is_date(node.left) and isinstance(node.right, exp.Interval) \
                 and (node.right.text("unit") or "").upper() in DATE_UNITS:
             return exp.cast(node.copy(), "DATE")
@@ -497,5 +674,5 @@ def to_duckdb(sql: str, as_of: datetime) -> str:
                 tree = new
             else:
                 node.replace(new)
-    _output_names(tree)
+    _output_names(tree, unnamed)
     return tree.sql(dialect="duckdb")
