@@ -94,7 +94,7 @@ def test_sql_variable_carries_double_quotes_dollars_and_backslashes():
     result = make_query("UTC", SQL=sql)
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout) == {"columns": ["event name", "b", "c"], "rows": [[
-        "GetBucketPublicAccessBlock", "baker221b-bucketssecuritylogsbef08b3e-13nrzhi7fcs7w",
+        "GetBucketLocation", "baker221b-bucketssecuritylogsbef08b3e-13nrzhi7fcs7w",
         '$["x-amz-id-2"] \\ `x` $(shell echo no)']]}
 
 
