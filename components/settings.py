@@ -313,7 +313,8 @@ FIELDS: tuple[Field, ...] = (
           "10485760 (10 MB) or more"),
     Field("investigationAccounts", "investigation_accounts", (),
           _list_of(_matching(re.compile(r"^\d{12}$"), "12-digit account ids"), "12-digit account ids"),
-          "Accounts the CloudTrail table projects (an organization trail's members); empty: this account.",
+          "Accounts the CloudTrail table projects (an organization trail's members: all of them); empty: this "
+          "account, or for an organization trail an `injected` projection each query names (`account = '...'`).",
           "list of account ids"),
     Field("alerting", "alerting", True, _bool,
           "With cloudWatchLogs: a metric filter and an alarm per CIS monitoring detection.", "true/false"),
