@@ -20,6 +20,7 @@ Three parts:
 from __future__ import annotations
 
 import ipaddress
+import logging
 import re
 from datetime import datetime, timezone
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation, localcontext
@@ -100,6 +101,7 @@ def parse(sql: str) -> exp.Expression:
             raise UsageError(f"SQL does not parse as Athena (Trino) SQL: line {token.line}:{token.col}: mismatched "
                              f"input '{token.text}' after the string '{before.text}' (adjacent string literals are "
                              "not concatenated in Athena; a comma is probably missing)")
+    logging.getLogger("sqlglot").setLevel(logging.ERROR)  # its "falling back to a Command" note: judged below
     try:
         statements = [s for s in sqlglot.parse(sql, read="trino") if s is not None]
     except sqlglot.errors.ParseError as error:
@@ -111,6 +113,10 @@ def parse(sql: str) -> exp.Expression:
     if len(statements) > 1:
         raise UsageError(f"the SQL holds {len(statements)} statements; Athena runs one statement per query "
                          "(run them one by one)")
+    if not isinstance(statements[0], (exp.Query, exp.Values)):
+        kind = statements[0].name.upper() if isinstance(statements[0], exp.Command) else statements[0].key.upper()
+        raise UsageError(f"the local runner answers queries (SELECT, WITH, VALUES, set operations) only; "
+                         f"{kind} is not run (the evidence is read-only)")
     return statements[0]
 
 
@@ -538,7 +544,7 @@ def _unnest(node: exp.Unnest) -> exp.Expression:
 
 def _outer_select(tree: exp.Expression) -> Optional[exp.Select]:
     select = tree
-    while isinstance(select, exp.Subquery):
+    while isinstance(select, (exp.Subquery, exp.SetOperation)):  # a UNION's names are its first SELECT's
         select = select.this
     return select if isinstance(select, exp.Select) else None
 

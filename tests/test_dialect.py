@@ -115,6 +115,10 @@ def test_runtime_errors_are_athenas(con, expression, error):
     ("SELECT 'open", "SQL does not tokenize"),
     ("SELECT FROM WHERE", "SQL does not parse"),
     ("   ;  ", "the SQL holds no statement"),
+    ("DROP TABLE cloudtrail", "DROP is not run (the evidence is read-only)"),
+    ("CREATE TABLE x AS SELECT 1", "CREATE is not run"),
+    ("SHOW TABLES", "SHOW is not run"),
+    ("INSERT INTO cloudtrail SELECT * FROM cloudtrail", "INSERT is not run"),
     ("SELECT 1 FROM cloudtrail WHERE from_iso8601_timestamp(eventtime) > '2023-07-01'",
      "Cannot apply operator: timestamp(3) with time zone > varchar(10)"),
     ("SELECT 1 FROM cloudtrail WHERE current_date >= '2023-07-01'", "Cannot apply operator: date >= varchar(10)"),
@@ -151,6 +155,8 @@ def test_unnamed_columns_are_named_as_trino_names_them(con):
     cursor = con.execute(dialect.to_duckdb("SELECT count(*), eventtime, 1 + 1 AS two, lower(eventtime) "
                                            "FROM cloudtrail GROUP BY eventtime", AS_OF))
     assert [d[0] for d in cursor.description] == ["_col0", "eventtime", "two", "_col3"]
+    cursor = con.execute(dialect.to_duckdb("SELECT 1 UNION ALL SELECT 2 AS b", AS_OF))
+    assert [d[0] for d in cursor.description] == ["_col0"]
 
 
 def test_unnest_of_rows_yields_a_column_per_field():

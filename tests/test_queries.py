@@ -15,7 +15,7 @@ from cloudtrail.query_library import saved_queries
 
 from .conftest import ROOT
 
-DATA = ROOT.parent / "shared/data/cloudtrail"
+DATA = ROOT / "tests/data/cloudtrail"  # a copy of the shared real logs (SOURCES.md beside them)
 COLUMNS = ["eventtime", "eventsource", "eventname", "awsregion", "recipientaccountid", "principal",
            "sourceipaddress", "errorcode"]
 IAM_POLICY = {"DeleteGroupPolicy", "DeleteRolePolicy", "DeleteUserPolicy", "PutGroupPolicy", "PutRolePolicy",
