@@ -84,6 +84,10 @@ DIFFERENCES = [
      "NOT handled: CloudTrail's eventTime is always UTC ('Z')"),
     ("CAST(timestamp AS VARCHAR), timestamps in the output", "'2023-07-10 11:00:00.000 UTC'",
      "'2023-07-10 11:00:00+00'", "NOT handled: format with date_format/to_iso8601 to compare text"),
+    ("format(fmt, args...)", "Java's String.format (functions/conversion.html#format)",
+     "fmt-style {} placeholders: '%s' comes back unchanged", "DuckDB's printf"),
+    ("strpos(string, substring, instance)", "position of the instance-th occurrence (functions/string.html)",
+     "sqlglot drops the third argument: the first occurrence", "Python function trino_strpos"),
     ("adjacent string literals", "syntax error", "concatenated by sqlglot", "rejected in parse()"),
     ("several statements", "one statement per query", "the last or first one run", "rejected in parse()"),
 ]
@@ -228,6 +232,20 @@ def _ip_contains(network: str, address: str) -> bool:
     return ip in net
 
 
+def _strpos(text: str, sub: str, instance: int) -> int:
+    """Trino's strpos(string, substring, instance): the 1-based position of the instance-th occurrence (counted
+    from the end when negative), 0 when there is none; instance 0 is an error (functions/string.html)."""
+    if instance == 0:
+        raise ValueError("'instance' must be a positive or negative number")
+    positions, start = [], 0
+    while (found := text.find(sub, start)) >= 0:
+        positions.append(found + 1)
+        start = found + 1
+    if instance > 0:
+        return positions[instance - 1] if instance <= len(positions) else 0
+    return positions[instance] if -instance <= len(positions) else 0
+
+
 def _decimal_divide(a: str, b: str, scale: int) -> str:
     """Trino's decimal division: the exact quotient rounded half up to ``scale`` digits."""
     with localcontext() as ctx:
@@ -259,6 +277,7 @@ def prepare(con: duckdb.DuckDBPyConnection, as_of: datetime) -> int:
                                 ("trino_try_ipaddress", _try_ipaddress, [V], V),
                                 ("trino_ip_contains", _ip_contains, [V, V], duckdb.sqltype("BOOLEAN")),
                                 ("trino_ip_key", _ip_key, [V], V),
+                                ("trino_strpos", _strpos, [V, V, duckdb.sqltype("BIGINT")], duckdb.sqltype("BIGINT")),
                                 ("trino_decimal_divide", _decimal_divide, [V, V, duckdb.sqltype("INTEGER")], V)):
         if name not in existing:  # a function that can answer NULL for a value needs DuckDB's "special" handling
             con.create_function(name, fn, args, ret,
@@ -628,6 +647,10 @@ def to_duckdb(sql: str, as_of: datetime) -> str:
             length = node.args.get("length")
             return (_call("trino_substr_length", node.this, node.args["start"], length) if length is not None
                     else _call("trino_substr", node.this, node.args["start"]))
+        if isinstance(node, exp.StrPosition) and node.args.get("occurrence") is not None:
+            return _call("trino_strpos", node.this, node.args["substr"], node.args["occurrence"])
+        if isinstance(node, exp.Format):  # Java's String.format: DuckDB's printf, not its fmt-style format
+            return _call("printf", node.this, *node.expressions)
         if isinstance(node, exp.JSONArrayContains):
             return _call("trino_json_array_contains", node.this, node.expression)
         if isinstance(node, exp.Bracket) and not node.args.get("safe") and len(node.expressions) == 1:

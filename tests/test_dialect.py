@@ -72,6 +72,10 @@ def value(con, expression: str):
     ("substr('hello', 0, 2)", ""),
     ("substr('hello', -2)", "lo"),
     ("concat('a', NULL)", None),
+    ("format('%s-%03d', 'a', 7)", "a-007"),
+    ("strpos('abcabc', 'c', 2)", 6),
+    ("strpos('abcabc', 'c', -1)", 6),
+    ("strpos('abcabc', 'c', 3)", 0),
     ("element_at(split('a/b', '/'), 3)", None),
     ("split('a/b', '/')[2]", "b"),
     # datetime.html: date_diff counts whole units; date +/- interval stays a DATE
