@@ -88,6 +88,13 @@ DIFFERENCES = [
      "fmt-style {} placeholders: '%s' comes back unchanged", "DuckDB's printf"),
     ("strpos(string, substring, instance)", "position of the instance-th occurrence (functions/string.html)",
      "sqlglot drops the third argument: the first occurrence", "Python function trino_strpos"),
+    ("split(s, d, limit)", "at most limit elements, the rest in the last (functions/string.html)",
+     "sqlglot drops the limit", "trino_split_limit macro"),
+    ("regexp_replace(s, p, '...$1...')", "Java replacement: $1 is group 1, every match replaced (functions/regexp.html)",
+     "$1 is literal text", "trino_regexp_replace macro ($N -> \\N)"),
+    ("from_unixtime(t, zone)", "the instant in that zone", "sqlglot drops the zone", "AT TIME ZONE zone"),
+    ("reverse(array)", "the array reversed (functions/array.html)", "the array's text reversed", "list_reverse"),
+    ("date_add/date_trunc of a DATE", "DATE", "TIMESTAMP", "cast back to DATE"),
     ("adjacent string literals", "syntax error", "concatenated by sqlglot", "rejected in parse()"),
     ("several statements", "one statement per query", "the last or first one run", "rejected in parse()"),
 ]
@@ -176,6 +183,13 @@ MACROS = [
     "ELSE coalesce(list_bool_and(list_transform(a, f)), true) END",
     "CREATE OR REPLACE TEMP MACRO trino_none_match(a, f) AS CASE WHEN a IS NULL THEN NULL "
     "ELSE NOT coalesce(list_bool_or(list_transform(a, f)), false) END",
+    # split(s, d, limit): at most limit elements, the last holding the rest of the string
+    "CREATE OR REPLACE TEMP MACRO trino_split_limit(s, d, n) AS CASE WHEN n < 1 THEN "
+    "error('Limit must be positive') WHEN len(string_split(s, d)) <= n THEN string_split(s, d) "
+    "ELSE list_append(string_split(s, d)[1:n - 1], array_to_string(string_split(s, d)[n:], d)) END",
+    # regexp_replace: Java's $1 group references are RE2's \1; every match is replaced
+    "CREATE OR REPLACE TEMP MACRO trino_regexp_replace(s, p, r) AS "
+    "regexp_replace(s, p, regexp_replace(r, '\\$(\\d)', '\\\\\\1', 'g'), 'g')",
     "CREATE OR REPLACE TEMP MACRO trino_json_array_contains(j, v) AS "
     "CASE WHEN json_type(CAST(j AS JSON)) <> 'ARRAY' THEN NULL ELSE "
     "list_contains(list_transform(CAST(CAST(j AS JSON) AS JSON[]), "
@@ -520,6 +534,12 @@ def _check_comparable(node: exp.Expression) -> None:
                              "string to a date/time here: write TIMESTAMP '...' or DATE '...', or compare strings)")
 
 
+def _is_array(node: exp.Expression) -> bool:
+    kind = node.type
+    return isinstance(node, (exp.Split, exp.Array, exp.RegexpSplit, exp.ArrayAgg)) or (
+        kind is not None and kind.this == exp.DataType.Type.ARRAY)
+
+
 def _is_ip_value(node: exp.Expression) -> bool:
     """An IPADDRESS already rewritten to its canonical text (children are rewritten before parents)."""
     return isinstance(node, exp.Anonymous) and node.name.lower() in ("trino_ipaddress", "trino_try_ipaddress")
@@ -647,6 +667,20 @@ def to_duckdb(sql: str, as_of: datetime) -> str:
             length = node.args.get("length")
             return (_call("trino_substr_length", node.this, node.args["start"], length) if length is not None
                     else _call("trino_substr", node.this, node.args["start"]))
+        if isinstance(node, exp.Split) and node.args.get("limit") is not None:
+            return _call("trino_split_limit", node.this, node.expression, node.args["limit"])
+        if isinstance(node, exp.RegexpReplace) and node.args.get("replacement") is not None \
+                and not isinstance(node.args["replacement"], exp.Lambda):
+            return _call("trino_regexp_replace", node.this, node.expression, node.args["replacement"])
+        if isinstance(node, exp.UnixToTime) and node.args.get("zone") is not None:
+            instant = node.copy()
+            instant.set("zone", None)
+            return exp.AtTimeZone(this=instant, zone=node.args["zone"].copy())
+        if isinstance(node, exp.Reverse) and _is_array(node.this):
+            return _call("list_reverse", node.this)
+        if isinstance(node, (exp.DateAdd, exp.DateTrunc, exp.TimestampTrunc)) and _is_date(node.this) and (
+                node.text("unit") or "DAY").upper().strip("'") in DATE_UNITS:
+            return exp.cast(node.copy(), "DATE")
         if isinstance(node, exp.StrPosition) and node.args.get("occurrence") is not None:
             return _call("trino_strpos", node.this, node.args["substr"], node.args["occurrence"])
         if isinstance(node, exp.Format):  # Java's String.format: DuckDB's printf, not its fmt-style format
@@ -656,6 +690,8 @@ def to_duckdb(sql: str, as_of: datetime) -> str:
         if isinstance(node, exp.Bracket) and not node.args.get("safe") and len(node.expressions) == 1:
             kind = node.this.type
             index = node.expressions[0]
+            if _is_array(node.this):
+                kind = exp.DataType.build("ARRAY<INT>")
             number = index.this if isinstance(index, exp.Neg) else index
             if isinstance(number, exp.Literal) and not number.is_string and number.name.isdigit():
                 value = -int(number.name) if isinstance(index, exp.Neg) else int(number.name)
