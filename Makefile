@@ -27,8 +27,12 @@ plan: $(STAMP)
 		--format "$(FORMAT)" $(if $(POLICY_CONFIG),--policy-config "$(POLICY_CONFIG)") $(if $(STATE),--state "$(STATE)")
 
 # The saved investigations over local CloudTrail logs (no arguments: list them).
+# SQL reaches the runner unexpanded (make's $(value)) through the environment, so double quotes, $ and
+# backslashes arrive as typed; SQL_FILE=<file> carries any SQL too.
+query: export INVESTIGATE_SQL = $(value SQL)
 query: $(STAMP)
-	@$(VPY) -m investigate $(if $(Q),--query "$(Q)") $(if $(SQL),--sql "$(SQL)") $(if $(LOGS),--logs "$(LOGS)") \
+	@$(VPY) -m investigate $(if $(Q),--query "$(Q)") $(if $(value SQL),--sql "$$INVESTIGATE_SQL") \
+		$(if $(SQL_FILE),--sql-file "$(SQL_FILE)") $(if $(LOGS),--logs "$(LOGS)") \
 		$(if $(AS_OF),--as-of "$(AS_OF)") $(if $(PARAMS),--params "$(PARAMS)") --format "$(if $(FORMAT),$(FORMAT),text)"
 
 # Offline CloudTrail log-integrity validation of a bucket copy (see README).

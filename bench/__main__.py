@@ -2,7 +2,9 @@
 and the ratio; medians over repeated runs, because machines are noisy.
 
 Rows: pack start-up to port; Analyze per resource (2,000 realistic resources, sequential, over gRPC);
-Analyze at 1k and 10k resources; AnalyzeStack on 5,000 resources (ours and the floor interleaved); the dev stack's offline plan end to end
+Analyze at 1k and 10k resources; AnalyzeStack on 5,000 resources (ours and the floor interleaved); Athena SQL
+to DuckDB (investigate/dialect.py) per saved query and one query over the real logs; the dev stack's offline
+plan end to end
 against the import time of what it imports; the pack's peak resident memory. Where Node is present, the
 same requests go to Pulumi's AWSGuard pack as the peer.
 """
@@ -123,6 +125,48 @@ def row(name: str, ours: float, floor: float, unit: str, floor_name: str, peer: 
     print(line, flush=True)
 
 
+def dialect_rows(runs: int) -> None:
+    """Athena SQL to DuckDB with Trino's semantics (investigate/dialect.py) per saved query, against sqlglot's
+    plain transpile of the same text (the floor); then one corpus-style query over the real logs, against the
+    same query run as plain DuckDB SQL."""
+    from datetime import datetime, timezone
+
+    import duckdb
+    import sqlglot
+
+    from cloudtrail.query_library import saved_queries
+    from investigate import dialect
+    from investigate.loader import load
+    as_of = datetime(2024, 12, 1, tzinfo=timezone.utc)
+    bodies = [q.body for q in saved_queries().values()]
+
+    def each(fn) -> float:
+        began = time.perf_counter()
+        for body in bodies:
+            fn(body)
+        return (time.perf_counter() - began) / len(bodies)
+    ours = statistics.median(each(lambda b: dialect.to_duckdb(b, as_of)) for _ in range(runs))
+    floor = statistics.median(each(lambda b: sqlglot.transpile(b, read="trino", write="duckdb")) for _ in range(runs))
+    row("Athena SQL to DuckDB per saved query", ours * 1000, floor * 1000, "ms", "sqlglot transpile alone")
+
+    con = duckdb.connect()
+    load(con, ROOT / "tests/data/cloudtrail")
+    sql = ("SELECT eventsource, 100.0 * count_if(errorcode IS NOT NULL) / count(*) AS failed_pct FROM cloudtrail "
+           "WHERE json_extract_scalar(requestparameters, '$.bucketName') IS NOT NULL OR eventname LIKE 'Get%' "
+           "GROUP BY eventsource")
+    plain = ("SELECT eventsource, 100.0 * count_if(errorcode IS NOT NULL) / count(*) AS failed_pct FROM cloudtrail "
+             "WHERE requestparameters->>'$.bucketName' IS NOT NULL OR eventname LIKE 'Get%' GROUP BY eventsource")
+    dialect.prepare(con, as_of)
+
+    def timed_query(text: str) -> float:
+        began = time.perf_counter()
+        con.execute(text).fetchall()
+        return time.perf_counter() - began
+    translated = dialect.to_duckdb(sql, as_of)
+    row("query over 3,210 records, Trino semantics", statistics.median(timed_query(translated) for _ in range(runs))
+        * 1000, statistics.median(timed_query(plain) for _ in range(runs)) * 1000, "ms", "DuckDB's own semantics")
+
+
 def main(argv: list[str] | None = None) -> int:
     import argparse
     import warnings
@@ -181,6 +225,8 @@ def main(argv: list[str] | None = None) -> int:
     if only_pack:
         shutil.rmtree(floor_dir, ignore_errors=True)
         return 0
+
+    dialect_rows(runs)
 
     python = sys.executable
     plan = [python, "-W", "ignore", "-m", "preflight", "--format", "json"]

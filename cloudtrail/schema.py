@@ -67,7 +67,7 @@ COLUMNS: list[tuple[str, str, Any]] = [
     ("sessioncredentialfromconsole", "sessionCredentialFromConsole", S),
     ("edgedevicedetails", "edgeDeviceDetails", J),
     ("tlsdetails", "tlsDetails", struct(("tlsversion", "tlsVersion", S), ("ciphersuite", "cipherSuite", S),
-                                        ("clienthostheader", "clientProvidedHostHeader", S))),
+                                        ("clientprovidedhostheader", "clientProvidedHostHeader", S))),
 ]
 # Projected partitions, as the trail's key layout writes them: .../<account>/CloudTrail/<region>/<yyyy/MM/dd>/
 PARTITIONS = [("account", S), ("region", S), ("date", S)]

@@ -9,6 +9,7 @@ import pulumi_aws as aws
 
 from cloudtrail.schema import COLUMNS, PARTITIONS, hive_type
 from .log_bucket import LogBucket, LogBucketArgs
+from .partitions import partition_of, regions_of_partition
 from cloudtrail.query_library import saved_queries
 
 SERDE = "org.apache.hive.hcatalog.data.JsonSerDe"
@@ -24,11 +25,21 @@ def logs_location(bucket: pulumi.Input[str], prefix: str, organization_id: Optio
                                 f"{organization_id}/" if organization_id else "")
 
 
-def projection_parameters(location: str, accounts: Sequence[str], regions: Sequence[str]) -> dict[str, str]:
-    """Partition projection: no crawler, no MSCK REPAIR; Athena computes the partitions from these."""
+def projection_parameters(location: str, accounts: Optional[Sequence[str]], regions: Sequence[str]) -> dict[str, str]:
+    """Partition projection: no crawler, no MSCK REPAIR; Athena computes the partitions from these.
+
+    ``accounts``: the accounts whose logs the table reads (``enum``), or None for an ``injected`` projection: each
+    query then names its account(s) (``WHERE account = '111122223333'``) and Athena refuses a query that does not,
+    rather than reading a subset. ``regions``: every region the trail writes (a multi-region trail: all regions of
+    its partition, ``partitions.regions_of_partition``). Athena projects only the values listed: a region or account
+    missing here is silently invisible to every query.
+    Source: https://docs.aws.amazon.com/athena/latest/ug/partition-projection-supported-types.html (enum, injected),
+    https://docs.aws.amazon.com/athena/latest/ug/create-cloudtrail-table-partition-projection.html.
+    """
+    account = ({"projection.account.type": "injected"} if accounts is None else
+               {"projection.account.type": "enum", "projection.account.values": ",".join(accounts)})
     return {
-        "EXTERNAL": "TRUE", "classification": "cloudtrail", "projection.enabled": "true",
-        "projection.account.type": "enum", "projection.account.values": ",".join(accounts),
+        "EXTERNAL": "TRUE", "classification": "cloudtrail", "projection.enabled": "true", **account,
         "projection.region.type": "enum", "projection.region.values": ",".join(regions),
         "projection.date.type": "date", "projection.date.format": "yyyy/MM/dd",
         "projection.date.range": "2020/01/01,NOW", "projection.date.interval": "1",
@@ -43,13 +54,15 @@ class InvestigationArgs:
     """The trail's log bucket."""
     account_id: pulumi.Input[str]
     regions: Sequence[str]
-    """Regions the table projects; us-east-1 is always added (IAM, STS and console sign-in events live there)."""
+    """The home region first (then any others): the table projects every region of the home region's partition,
+    opt-in ones included, as a multi-region trail writes them all."""
     kms_key_arn: pulumi.Input[str]
     """Encrypts query results (the audit key)."""
     log_prefix: str = ""
     organization_id: Optional[str] = None
     accounts: Sequence[str] = ()
-    """Accounts the table projects (organization trails); empty: this account."""
+    """Accounts the table projects (an organization trail's members: all of them); empty: this account, or for an
+    organization trail an ``injected`` account projection that each query must name."""
     bytes_scanned_cutoff: int = 10 * 1024 ** 3
     results_expire_days: int = 30
     tags: Mapping[str, str] = field(default_factory=dict)
@@ -80,9 +93,10 @@ class Investigation(pulumi.ComponentResource):
                         encryption_option="SSE_KMS", kms_key_arn=args.kms_key_arn))))
         self.database = aws.glue.CatalogDatabase(f"{name}-database", name=DATABASE,
                                                  description="The audit baseline's CloudTrail logs", opts=child)
-        regions = sorted({*args.regions, "us-east-1"})
+        regions = projected_regions(args.regions)
         location = logs_location(args.logs_bucket, args.log_prefix, args.organization_id)
-        accounts = pulumi.Output.from_input(list(args.accounts) or [args.account_id])
+        accounts = pulumi.Output.from_input(
+            list(args.accounts) or (None if args.organization_id else [args.account_id]))
         self.table = aws.glue.CatalogTable(
             f"{name}-table", name=TABLE, database_name=self.database.name, table_type="EXTERNAL_TABLE",
             description="CloudTrail management and data events, projected by account, region and day",
@@ -109,6 +123,13 @@ class Investigation(pulumi.ComponentResource):
                     opts=pulumi.ResourceOptions(parent=self, depends_on=[self.table]))
         self.register_outputs({"workgroup": self.workgroup.name, "database": self.database.name,
                                "table": self.table.name})
+
+
+def projected_regions(regions: Sequence[str]) -> list[str]:
+    """Every region of the partition of ``regions[0]`` (the home region), and any other given region."""
+    if not regions:
+        raise ValueError("InvestigationArgs.regions needs the home region first")
+    return sorted({*regions_of_partition(partition_of(regions[0])), *regions})
 
 
 def _results_statements(bucket_arn):

@@ -19,7 +19,7 @@ class LogBucketArgs:
     """Customer key for default encryption (SSE-KMS). None: SSE-S3 (AES-256)."""
 
     glacier_after_days: int = 90
-    """Move objects to Glacier Flexible Retrieval after this many days; 0 never."""
+    """Move objects to S3 Glacier Instant Retrieval (``ARCHIVE_STORAGE_CLASS``) after this many days; 0 never."""
 
     expire_after_days: int = 2557
     """Delete objects (and old versions) after this many days; 0 never."""
@@ -116,11 +116,20 @@ def _encryption_rule(kms_key_arn) -> aws.s3.BucketServerSideEncryptionConfigurat
         apply_server_side_encryption_by_default=default, bucket_key_enabled=True)
 
 
+# The archive tier Athena still reads: S3 Glacier Instant Retrieval. Athena skips objects in Glacier Flexible
+# Retrieval and Deep Archive (unless restored and the table reads restored objects), so a query window would
+# silently end at the transition; with GLACIER_IR every object the bucket keeps is in every query's reach.
+# Sources: https://docs.aws.amazon.com/athena/latest/ug/querying-glacier.html,
+# https://docs.aws.amazon.com/AmazonS3/latest/API/API_Transition.html (storage class GLACIER_IR).
+ARCHIVE_STORAGE_CLASS = "GLACIER_IR"
+STORAGE_CLASSES_ATHENA_READS = ("STANDARD", "STANDARD_IA", "ONEZONE_IA", "INTELLIGENT_TIERING", "GLACIER_IR")
+
+
 def _lifecycle_rules(glacier_after_days: int, expire_after_days: int) -> list:
     if not glacier_after_days and not expire_after_days:
         return []
     transitions = [aws.s3.BucketLifecycleConfigurationRuleTransitionArgs(
-        days=glacier_after_days, storage_class="GLACIER")] if glacier_after_days else None
+        days=glacier_after_days, storage_class=ARCHIVE_STORAGE_CLASS)] if glacier_after_days else None
     expiration = aws.s3.BucketLifecycleConfigurationRuleExpirationArgs(
         days=expire_after_days) if expire_after_days else None
     noncurrent = aws.s3.BucketLifecycleConfigurationRuleNoncurrentVersionExpirationArgs(

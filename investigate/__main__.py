@@ -16,6 +16,7 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="investigate", description=__doc__)
     parser.add_argument("--query", default=None, help="a saved query's name")
     parser.add_argument("--sql", default=None, help="ad-hoc SQL (Athena dialect) over the table cloudtrail")
+    parser.add_argument("--sql-file", default=None, help="a file holding the ad-hoc SQL (any quoting, comments)")
     parser.add_argument("--logs", default=None, help="folder of CloudTrail .json / .json.gz files (any tree)")
     parser.add_argument("--as-of", default=None, help="ISO-8601 time that 'now' means (default: the current time)")
     parser.add_argument("--params", default=None, help='"key=value ..." for a parameterized query')
@@ -25,6 +26,18 @@ def main(argv=None) -> int:
 
     from cloudtrail.query_library import saved_queries
     queries = saved_queries()
+    if args.sql_file is not None:
+        from .loader import UsageError
+        try:
+            if args.sql is not None:
+                raise UsageError("give SQL or SQL_FILE, not both")
+            try:
+                args.sql = Path(args.sql_file).read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError) as error:
+                raise UsageError(f"SQL_FILE: cannot read {args.sql_file}: {getattr(error, 'strerror', None) or error}")
+        except UsageError as error:
+            print(f"error: {error}", file=sys.stderr)
+            return 2
     if not args.query and not args.sql:
         width = max(len(n) for n in queries)
         for name, q in queries.items():

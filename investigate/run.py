@@ -1,36 +1,27 @@
 """Run a saved query (or ad-hoc SQL) written in Athena's SQL over the local table, through sqlglot."""
 from __future__ import annotations
 
+import sys
 from datetime import datetime, timezone
 from typing import Optional, Sequence
 
 import duckdb
-import sqlglot
-from sqlglot import exp
-
 from cloudtrail.query_library import SavedQuery
 
+from . import dialect
 from .loader import UsageError
 
 
 def to_duckdb(sql: str, as_of: datetime) -> str:
-    """Transpile Trino SQL to DuckDB, with "now" fixed at ``as_of`` so relative windows are reproducible."""
-    try:
-        tree = sqlglot.parse_one(sql, read="trino")
-    except sqlglot.errors.ParseError as error:
-        raise UsageError(f"SQL does not parse as Athena (Trino) SQL: {str(error).splitlines()[0]}") from None
-    anchor = exp.cast(exp.Literal.string(as_of.strftime("%Y-%m-%d %H:%M:%S+00")), "TIMESTAMPTZ")
-
-    def fix_now(node):
-        if isinstance(node, (exp.CurrentTimestamp,)) or (isinstance(node, exp.Anonymous) and
-                                                        node.name.lower() == "now"):
-            return anchor.copy()
-        return node
-
-    return tree.transform(fix_now).sql(dialect="duckdb")
+    """Transpile Athena (Trino) SQL to DuckDB with Athena's semantics and "now" fixed at ``as_of`` (see dialect)."""
+    return dialect.to_duckdb(sql, as_of)
 
 
 def run(con: duckdb.DuckDBPyConnection, sql: str, as_of: datetime, params: Sequence[str] = ()) -> tuple[list, list]:
+    later = dialect.prepare(con, as_of)
+    if later:
+        print(f"{later} records are later than AS_OF {dialect.utc(as_of).isoformat()} and not in the table",
+              file=sys.stderr)
     try:
         cursor = con.execute(to_duckdb(sql, as_of), list(params))
     except duckdb.Error as error:

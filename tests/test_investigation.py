@@ -12,6 +12,14 @@ from investigate.loader import load
 from .conftest import ROOT, run_baseline
 
 ACCOUNT = "123456789012"
+# The commercial partition's regions, opt-in ones included, as a multi-region trail writes them (written out here,
+# not derived from the code under test; the provider's list may grow, then this list grows with it).
+AWS_REGIONS = ["af-south-1", "ap-east-1", "ap-east-2", "ap-northeast-1", "ap-northeast-2", "ap-northeast-3",
+               "ap-south-1", "ap-south-2", "ap-southeast-1", "ap-southeast-2", "ap-southeast-3", "ap-southeast-4",
+               "ap-southeast-5", "ap-southeast-6", "ap-southeast-7", "ca-central-1", "ca-west-1", "eu-central-1",
+               "eu-central-2", "eu-north-1", "eu-south-1", "eu-south-2", "eu-west-1", "eu-west-2", "eu-west-3",
+               "il-central-1", "me-central-1", "me-south-1", "mx-central-1", "sa-east-1", "us-east-1", "us-east-2",
+               "us-west-1", "us-west-2"]
 TABLE = "aws:glue/catalogTable:CatalogTable"
 
 
@@ -25,7 +33,7 @@ def test_glue_table_columns_equal_the_local_runner(default, tmp_path):
     glue = [(c["name"], c["type"]) for c in table["storageDescriptor"]["columns"]]
     glue += [(p["name"], p["type"]) for p in table["partitionKeys"]]
     con = duckdb.connect()
-    (tmp_path / "a.json").write_text((ROOT.parent / "shared/data/cloudtrail/stratus-red-team/"
+    (tmp_path / "a.json").write_text((ROOT / "tests/data/cloudtrail/stratus-red-team/"
                                       "aws.defense-evasion.cloudtrail-stop.json").read_text())
     load(con, tmp_path)
     local = [(row[0], row[1]) for row in con.execute("DESCRIBE cloudtrail").fetchall()]
@@ -53,7 +61,7 @@ def test_table_definition(default):
     assert table["parameters"] == {
         "EXTERNAL": "TRUE", "classification": "cloudtrail", "projection.enabled": "true",
         "projection.account.type": "enum", "projection.account.values": ACCOUNT,
-        "projection.region.type": "enum", "projection.region.values": "us-east-1",
+        "projection.region.type": "enum", "projection.region.values": ",".join(AWS_REGIONS),
         "projection.date.type": "date", "projection.date.format": "yyyy/MM/dd",
         "projection.date.range": "2020/01/01,NOW", "projection.date.interval": "1",
         "projection.date.interval.unit": "DAYS",
@@ -69,8 +77,46 @@ def test_organization_trail_with_prefix_and_regions():
     bucket = plan.one("aws:s3/bucketPolicy:BucketPolicy", "audit-logs-policy").inputs["bucket"]
     assert params["storage.location.template"] == (f"s3://{bucket}/audit/AWSLogs/o-abc1234567/${{account}}/"
                                                    "CloudTrail/${region}/${date}")
-    assert params["projection.region.values"] == "eu-west-1,us-east-1"
+    assert params["projection.region.values"] == ",".join(AWS_REGIONS)
     assert params["projection.account.values"] == "111111111111,222222222222"
+
+
+def test_organization_trail_without_member_list_projects_accounts_injected():
+    """No silent subset: without investigationAccounts an organization trail's table makes each query name the
+    account (Athena rejects a query without `account = '...'`), instead of projecting the management account only."""
+    plan = run_baseline({"organizationTrail": True, "organizationId": "o-abc1234567"})
+    params = plan.one(TABLE).inputs["parameters"]
+    assert params["projection.account.type"] == "injected"
+    assert "projection.account.values" not in params
+    assert params["projection.region.values"] == ",".join(AWS_REGIONS)
+
+
+@pytest.mark.parametrize("home, regions", [
+    ("cn-north-1", ["cn-north-1", "cn-northwest-1"]),
+    ("us-gov-west-1", ["us-gov-east-1", "us-gov-west-1"]),
+    ("ap-southeast-7", AWS_REGIONS),
+])
+def test_region_projection_is_every_region_of_the_home_partition(home, regions):
+    params = run_baseline(region=home).one(TABLE).inputs["parameters"]
+    assert (params["projection.region.type"], params["projection.region.values"]) == ("enum", ",".join(regions))
+
+
+def test_tls_host_header_column_has_awss_documented_name(default):
+    """AWS's CloudTrail table names the struct field clientprovidedhostheader (the JSON key clientProvidedHostHeader;
+    the JsonSerDe matches names case-insensitively): https://docs.aws.amazon.com/athena/latest/ug/create-cloudtrail-table.html"""
+    columns = {c["name"]: c["type"] for c in default.one(TABLE).inputs["storageDescriptor"]["columns"]}
+    assert columns["tlsdetails"] == "struct<tlsversion:string,ciphersuite:string,clientprovidedhostheader:string>"
+
+
+def test_log_buckets_archive_to_a_class_athena_reads(default):
+    """Logs move to Glacier Instant Retrieval, which Athena reads, so the 90-day window of calls_from_ip (and every
+    saved query's) reaches every log the bucket keeps; Glacier Flexible Retrieval would be skipped silently."""
+    rules = {r.name: r.inputs["rules"] for r in default.of_type("aws:s3/bucketLifecycleConfiguration:"
+                                                                "BucketLifecycleConfiguration")}
+    assert rules["audit-logs-lifecycle"][0]["transitions"] == [{"days": 90, "storageClass": "GLACIER_IR"}]
+    assert all(t["storageClass"] == "GLACIER_IR" for rs in rules.values() for r in rs for t in r.get("transitions", []))
+    longest = max(int(q.body.split("INTERVAL '")[1].split("'")[0]) for q in saved_queries().values())
+    assert longest == 90  # calls_from_ip and writes_to_resource: within the 2557 days the bucket keeps logs
 
 
 def test_workgroup_enforces_encrypted_results_and_a_scan_cutoff(default):

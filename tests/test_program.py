@@ -136,7 +136,7 @@ def test_bucket_hardening(default, bucket):
     assert default.one("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration",
                        f"{bucket}-lifecycle").inputs["rules"] == [{
         "id": "archive-then-expire", "status": "Enabled", "filter": {"prefix": ""},
-        "transitions": [{"days": 90, "storageClass": "GLACIER"}], "expiration": {"days": 2557},
+        "transitions": [{"days": 90, "storageClass": "GLACIER_IR"}], "expiration": {"days": 2557},
         "noncurrentVersionExpiration": {"noncurrentDays": 2557}}]
     b = default.one(BUCKET, bucket)
     assert (b.options()["protect"], b.options()["retainOnDelete"], b.inputs["forceDestroy"]) == (True, True, False)
@@ -300,7 +300,7 @@ def test_lifecycle_settings():
         "audit-investigation-results-lifecycle"]
     plan = run_baseline({"glacierAfterDays": 30, "expireAfterDays": 400})
     assert plan.one("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration", "audit-logs-lifecycle"
-                    ).inputs["rules"][0]["transitions"] == [{"days": 30, "storageClass": "GLACIER"}]
+                    ).inputs["rules"][0]["transitions"] == [{"days": 30, "storageClass": "GLACIER_IR"}]
 
 
 def test_log_readers():

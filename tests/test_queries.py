@@ -15,7 +15,7 @@ from cloudtrail.query_library import saved_queries
 
 from .conftest import ROOT
 
-DATA = ROOT.parent / "shared/data/cloudtrail"
+DATA = ROOT / "tests/data/cloudtrail"  # a copy of the shared real logs (SOURCES.md beside them)
 COLUMNS = ["eventtime", "eventsource", "eventname", "awsregion", "recipientaccountid", "principal",
            "sourceipaddress", "errorcode"]
 IAM_POLICY = {"DeleteGroupPolicy", "DeleteRolePolicy", "DeleteUserPolicy", "PutGroupPolicy", "PutRolePolicy",
@@ -99,7 +99,8 @@ def records_of(folder: Path) -> list[dict]:
 def expected_rows(records, name, as_of, params):
     days, predicate = EXPECTED[name]
     since = (as_of - timedelta(days=days)).strftime("%Y-%m-%dT%H:%M:%SZ")
-    hits = [r for r in records if r["eventTime"] >= since and predicate(r, params)]
+    until = as_of.strftime("%Y-%m-%dT%H:%M:%SZ")  # events after AS_OF did not exist yet
+    hits = [r for r in records if since <= r["eventTime"] <= until and predicate(r, params)]
     hits.sort(key=lambda r: r["eventID"])
     hits.sort(key=lambda r: r["eventTime"], reverse=True)
     return [[r["eventTime"], r.get("eventSource"), r.get("eventName"), r.get("awsRegion"),
