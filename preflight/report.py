@@ -87,12 +87,17 @@ def to_text(document: Mapping[str, Any]) -> str:
         by_policy.setdefault(d["policy"], []).append(d)
     order = sorted(by_policy, key=lambda p: (not any(d["enforcementLevel"] == "mandatory" for d in by_policy[p]), p))
     for policy in order:
-        found = by_policy[policy]
+        # A policy may report some findings below its level (advisory where AWS leaves the verdict open):
+        # the heading shows the strongest level, and a weaker finding says its own.
+        found = sorted(by_policy[policy], key=lambda d: d["enforcementLevel"] != "mandatory")
         first = found[0]
         description = rules.get(policy, {}).get("description", "")
         lines.append(f"[{first['enforcementLevel']}, {first['severity']}] {policy}: {description}")
         for d in found:
             detail = d["message"].split("\n", 1)[1] if "\n" in d["message"] else d["message"]
+            if d["enforcementLevel"] != first["enforcementLevel"] and \
+                    not detail.lower().startswith(d["enforcementLevel"] + ":"):
+                detail = f"({d['enforcementLevel']}) {detail}"
             lines.append(f"  - {names.get(d['urn'], d['urn'] or 'the stack')}: {detail}")
         steps = rules.get(policy, {}).get("remediationSteps")
         if steps:

@@ -431,3 +431,20 @@ def test_shared_index_agrees_with_the_sdk_servicer():
     assert sorted((d.policyName, d.urn, d.message) for d in ours.diagnostics) == \
         sorted((d.policyName, d.urn, d.message) for d in sdk.diagnostics)
     assert {d.policyName for d in ours.diagnostics} == {READ, TLS, VOLUMES, PUBLIC_IP}
+
+
+def test_gate_report_shows_a_policy_with_mixed_levels_under_its_strongest():
+    """Case 01 gives one policy a mandatory and an advisory finding: the gate's text report heads the policy
+    with the strongest level, lists the mandatory finding first, and the advisory one says it is advisory."""
+    from preflight.plan import judge
+    from preflight.report import to_text
+
+    document = judge(case("01"), "test", ROOT / "policies", {})
+    lines = to_text(document).splitlines()
+    at = lines.index("[mandatory, critical] s3-bucket-public-read-prohibited: S3 buckets do not allow public read "
+                     "access through their policy or ACL.")
+    assert lines[at + 1].startswith("  - aws:s3/bucket:Bucket whole-internet: bucket policy statement(s) ReadFromRange "
+                                    "allow public read access")
+    assert lines[at + 2].startswith("  - aws:s3/bucket:Bucket half-internet: Advisory: bucket policy statement(s) "
+                                    "ReadFromRange allow read access to everyone within a very wide aws:SourceIp range")
+    assert document["summary"]["mandatory"] == 1

@@ -221,8 +221,9 @@ def _public_principal(s: Mapping[str, Any]) -> bool:
         for kind, values in principal.items():
             if kind == "Federated":
                 return True
-            if any(not isinstance(v, str) or _wild(v) for v in ([values] if not isinstance(values, list) else values)):
-                return True
+            for v in [values] if not isinstance(values, list) else values:
+                if isinstance(v, bool) or not isinstance(v, (str, int)) or (isinstance(v, str) and _wild(v)):
+                    return True  # an account id may arrive as a number; anything else is not a fixed principal
     return False
 
 
