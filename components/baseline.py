@@ -20,12 +20,14 @@ from .settings import Settings
 from .trail import AuditTrail, AuditTrailArgs
 
 
-def access_log_statements(source_bucket_arn, account_id):
-    """Server access logs are written by the S3 logging service for this one source bucket."""
+def access_log_statements(source_bucket_arns, account_id):
+    """Server access logs are written by the S3 logging service for these source buckets only."""
+    sources = list(source_bucket_arns)
+
     def statements(target_arn):
         return [allow("S3ServerAccessLogsPolicy", service("logging.s3.amazonaws.com"), "s3:PutObject",
                       pulumi.Output.concat(target_arn, "/*"),
-                      {"ArnLike": {"aws:SourceArn": source_bucket_arn},
+                      {"ArnLike": {"aws:SourceArn": sources[0] if len(sources) == 1 else sources},
                        "StringEquals": {"aws:SourceAccount": account_id}})]
     return statements
 
@@ -70,18 +72,6 @@ class AuditBaseline(pulumi.ComponentResource):
                 kms_key_arn=bucket_key, glacier_after_days=s.glacier_after_days,
                 expire_after_days=s.expire_after_days, policy_statements=[config_statements], **kept), opts=child)
 
-        self.access_log_bucket = None
-        if s.access_logging:
-            # SSE-S3 and no Object Lock: the logging service cannot write through either.
-            self.access_log_bucket = LogBucket(f"{name}-access-logs", LogBucketArgs(
-                kms_key_arn=None, glacier_after_days=s.glacier_after_days, expire_after_days=s.expire_after_days,
-                policy_statements=[access_log_statements(self.log_bucket.arn, scope.account_id)], **kept),
-                opts=child)
-            self.access_logging = aws.s3.BucketLogging(
-                f"{name}-logs-access-logging", bucket=self.log_bucket.bucket.id,
-                target_bucket=self.access_log_bucket.bucket.id, target_prefix="s3-access/",
-                opts=pulumi.ResourceOptions(parent=self, depends_on=[self.access_log_bucket.policy]))
-
         self.trail = AuditTrail(f"{name}-trail", AuditTrailArgs(
             scope=scope, name=s.trail_name, bucket_name=self.log_bucket.bucket_name, kms_key_arn=self.key.arn,
             depends_on=[self.log_bucket.policy, self.key], log_prefix=s.log_prefix,
@@ -102,6 +92,26 @@ class AuditBaseline(pulumi.ComponentResource):
             organization_id=s.organization_id if s.organization_trail else None,
             accounts=s.investigation_accounts, bytes_scanned_cutoff=s.bytes_scanned_cutoff, tags=tags),
             opts=child) if s.investigation else None
+
+        # Server access logs of every bucket the baseline writes to (the log bucket, Config's own bucket,
+        # Athena's results) go to one target: SSE-S3 and no Object Lock, as the logging service needs.
+        self.access_log_bucket = None
+        if s.access_logging:
+            logged = [(f"{name}-logs", self.log_bucket, "s3-access/")]
+            if self.config_bucket is not None and self.config_bucket is not self.log_bucket:
+                logged.append((f"{name}-config-logs", self.config_bucket, "s3-access-config/"))
+            if self.investigation is not None:
+                logged.append((f"{name}-investigation-results", self.investigation.results,
+                               "s3-access-athena-results/"))
+            self.access_log_bucket = LogBucket(f"{name}-access-logs", LogBucketArgs(
+                kms_key_arn=None, glacier_after_days=s.glacier_after_days, expire_after_days=s.expire_after_days,
+                policy_statements=[access_log_statements([b.arn for _, b, _ in logged], scope.account_id)], **kept),
+                opts=child)
+            after_policy = pulumi.ResourceOptions(parent=self, depends_on=[self.access_log_bucket.policy])
+            self.bucket_logging = {source: aws.s3.BucketLogging(
+                f"{source}-access-logging", bucket=bucket.bucket.id, target_bucket=self.access_log_bucket.bucket.id,
+                target_prefix=prefix, opts=after_policy) for source, bucket, prefix in logged}
+            self.access_logging = self.bucket_logging[f"{name}-logs"]
 
         from cloudtrail.detections import DETECTIONS
         self.alerting = Alerting(f"{name}-alerting", AlertingArgs(

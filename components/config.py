@@ -28,7 +28,8 @@ class AuditConfig(pulumi.ComponentResource):
         plans = config_plan.plan(s)
         org = s.organization_config
 
-        # --- the role Config records with ---
+        # --- the role Config records with (and, for a custom role, the policies the recorder waits for) ---
+        self.role_policies: list[pulumi.Resource] = []
         self.role_arn = self._config_role(name, s, scope, bucket_arn, tags)
 
         # --- recorders, one per region ---
@@ -47,13 +48,13 @@ class AuditConfig(pulumi.ComponentResource):
                         region=region_arg, home=p.home, role_arn=self.role_arn, bucket_name=bucket_name,
                         kms_key_arn=bucket_kms_key_arn, topic_key_arn=topic_key, account_id=scope.account_id,
                         recording_frequency=s.recording_frequency, snapshot_frequency=s.snapshot_frequency,
-                        tags=tags), opts=child)
+                        role_policies=self.role_policies, tags=tags), opts=child)
 
         # --- remediation role (only the actions of the runbooks actually deployed) ---
         remediated = config_plan.remediated_rules(s)
         self.remediation_role = remediation.RemediationRole(
-            f"{name}-remediation", account_id=scope.account_id, rule_names=remediated, tags=tags,
-            opts=child) if remediated else None
+            f"{name}-remediation", account_id=scope.account_id, partition=scope.partition, rule_names=remediated,
+            tags=tags, opts=child) if remediated else None
         values = {"automationRoleArn": self.remediation_role.arn if self.remediation_role else "",
                   "accountId": scope.account_id, "auditKeyArn": audit_key_arn}
 
@@ -101,11 +102,11 @@ class AuditConfig(pulumi.ComponentResource):
             assume_role_policy=assume_role_policy("config.amazonaws.com",
                                                   {"StringEquals": {"aws:SourceAccount": scope.account_id}}),
             tags=tags, opts=pulumi.ResourceOptions(parent=self))
-        aws.iam.RolePolicyAttachment(
+        managed = aws.iam.RolePolicyAttachment(
             f"{name}-role-managed", role=role.name,
             policy_arn=pulumi.Output.concat("arn:", scope.partition, ":iam::aws:policy/service-role/AWS_ConfigRole"),
             opts=pulumi.ResourceOptions(parent=self))
-        aws.iam.RolePolicy(f"{name}-role-delivery", role=role.id, policy=render([
+        delivery = aws.iam.RolePolicy(f"{name}-role-delivery", role=role.id, policy=render([
             {"Sid": "DeliverToBucket", "Effect": "Allow", "Action": "s3:PutObject",
              "Resource": pulumi.Output.concat(bucket_arn, f"/{recorder_mod.PREFIX}/AWSLogs/", scope.account_id,
                                               "/Config/*"),
@@ -118,6 +119,8 @@ class AuditConfig(pulumi.ComponentResource):
              "Resource": pulumi.Output.concat("arn:", scope.partition, ":kms:*:", scope.account_id, ":key/*"),
              "Condition": {"StringLike": {"kms:ViaService": ["s3.*.amazonaws.com", "sns.*.amazonaws.com"]}}},
         ]), opts=pulumi.ResourceOptions(parent=self))
+        # A recorder started before its role may write finds no permissions and fails to deliver.
+        self.role_policies.extend([managed, delivery])
         return role.arn
 
     def _rule(self, resource_name: str, rule_name: str, s: Settings, region, org: bool, tags,

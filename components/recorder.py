@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Mapping, Optional
+from typing import Mapping, Optional, Sequence
 
 import pulumi
 import pulumi_aws as aws
@@ -48,6 +48,8 @@ class RegionalRecorderArgs:
     account_id: pulumi.Input[str]
     recording_frequency: str = "CONTINUOUS"
     snapshot_frequency: str = "TwentyFour_Hours"
+    role_policies: Sequence[pulumi.Resource] = ()
+    """The role's policies (a custom role's attachment and inline policy): the recorder waits for them."""
     tags: Mapping[str, str] = field(default_factory=dict)
 
 
@@ -72,7 +74,7 @@ class RegionalRecorder(pulumi.ComponentResource):
             recording_group=aws.cfg.RecorderRecordingGroupArgs(
                 all_supported=True, include_global_resource_types=args.home),
             recording_mode=aws.cfg.RecorderRecordingModeArgs(recording_frequency=args.recording_frequency),
-            opts=child)
+            opts=pulumi.ResourceOptions(parent=self, depends_on=list(args.role_policies)))
         self.channel = aws.cfg.DeliveryChannel(
             f"{name}-channel", name="audit-baseline", s3_bucket_name=args.bucket_name, s3_key_prefix=PREFIX,
             s3_kms_key_arn=args.kms_key_arn, sns_topic_arn=self.topic.arn, region=region,

@@ -331,8 +331,9 @@ def test_automation_role_actions_are_the_union_of_the_runbooks(default):
     assert json.loads(role.inputs["assumeRolePolicy"])["Statement"] == [{
         "Effect": "Allow", "Principal": {"Service": "ssm.amazonaws.com"}, "Action": "sts:AssumeRole",
         "Condition": {"StringEquals": {"aws:SourceAccount": ACCOUNT}}}]
-    actions = Plan.statements(default.one("aws:iam/rolePolicy:RolePolicy", "audit-config-remediation-runbooks"))[
-        "RunbookActions"]["Action"]
+    actions = sorted(a for s in Plan.statements(default.one("aws:iam/rolePolicy:RolePolicy",
+                                                            "audit-config-remediation-runbooks")).values()
+                     for a in s["Action"])
     deployed = {r.inputs["configRuleName"] for r in default.of_type(REMEDIATION)} | {
         r["Properties"]["ConfigRuleName"] for r in template(default.one(PACK))["Resources"].values()
         if r["Type"] == "AWS::Config::RemediationConfiguration"}

@@ -108,15 +108,16 @@ def test_log_bucket_policy_statements(default):
 
 def test_access_log_bucket_policy(default):
     source = default.one(POLICY, "audit-logs-policy").inputs["bucket"]
+    results = default.one(POLICY, "audit-investigation-results-policy").inputs["bucket"]
     target = default.one(POLICY, "audit-access-logs-policy").inputs["bucket"]
     statements = Plan.statements(default.one(POLICY, "audit-access-logs-policy"))
     assert statements["S3ServerAccessLogsPolicy"] == {
         "Sid": "S3ServerAccessLogsPolicy", "Effect": "Allow", "Principal": {"Service": "logging.s3.amazonaws.com"},
         "Action": "s3:PutObject", "Resource": f"arn:aws:s3:::{target}/*",
-        "Condition": {"ArnLike": {"aws:SourceArn": f"arn:aws:s3:::{source}"},
+        "Condition": {"ArnLike": {"aws:SourceArn": [f"arn:aws:s3:::{source}", f"arn:aws:s3:::{results}"]},
                       "StringEquals": {"aws:SourceAccount": ACCOUNT}}}
     assert set(statements) == {"DenyInsecureTransport", "S3ServerAccessLogsPolicy"}
-    logging = default.one("aws:s3/bucketLogging:BucketLogging").inputs
+    logging = default.one("aws:s3/bucketLogging:BucketLogging", "audit-logs-access-logging").inputs
     assert (logging["bucket"], logging["targetBucket"], logging["targetPrefix"]) == (source, target, "s3-access/")
     assert default.one("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
                        "audit-access-logs-encryption").inputs["rules"] == [
@@ -137,7 +138,9 @@ def test_bucket_hardening(default, bucket):
                        f"{bucket}-lifecycle").inputs["rules"] == [{
         "id": "archive-then-expire", "status": "Enabled", "filter": {"prefix": ""},
         "transitions": [{"days": 90, "storageClass": "GLACIER"}], "expiration": {"days": 2557},
-        "noncurrentVersionExpiration": {"noncurrentDays": 2557}}]
+        "noncurrentVersionExpiration": {"noncurrentDays": 2557}}, {
+        "id": "abort-incomplete-multipart-uploads", "status": "Enabled", "filter": {"prefix": ""},
+        "abortIncompleteMultipartUpload": {"daysAfterInitiation": 7}}]
     b = default.one(BUCKET, bucket)
     assert (b.options()["protect"], b.options()["retainOnDelete"], b.inputs["forceDestroy"]) == (True, True, False)
 
@@ -295,9 +298,14 @@ def test_no_object_lock_by_default(default):
 
 def test_lifecycle_settings():
     plan = run_baseline({"glacierAfterDays": 0, "expireAfterDays": 0})
-    # Only the Athena results bucket (transient query output) still expires.
-    assert plan.names("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration") == [
-        "audit-investigation-results-lifecycle"]
+    # Logs are kept forever; only the Athena results bucket (transient query output) still expires,
+    # and every bucket still aborts incomplete multipart uploads.
+    rules = {r.name: [rule["id"] for rule in r.inputs["rules"]]
+             for r in plan.of_type("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration")}
+    assert rules == {"audit-logs-lifecycle": ["abort-incomplete-multipart-uploads"],
+                     "audit-access-logs-lifecycle": ["abort-incomplete-multipart-uploads"],
+                     "audit-investigation-results-lifecycle": ["archive-then-expire",
+                                                               "abort-incomplete-multipart-uploads"]}
     plan = run_baseline({"glacierAfterDays": 30, "expireAfterDays": 400})
     assert plan.one("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration", "audit-logs-lifecycle"
                     ).inputs["rules"][0]["transitions"] == [{"days": 30, "storageClass": "GLACIER"}]
