@@ -11,13 +11,15 @@ import difflib
 import json
 import re
 from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping, Optional, Sequence
+from typing import Any, Callable, Collection, Mapping, Optional, Sequence
 
 import pulumi
 
 from pulumi_aws._enums import Region  # the provider's own list of regions; no resources imported
 
 from audit_pack import catalog
+
+from . import limits, stack_keys
 
 NAMESPACE = "audit-baseline"
 
@@ -36,7 +38,7 @@ CONFIG_ROLES = ("service-linked", "existing-service-linked", "custom")
 BASELINE_RULES_AS = ("rules", "pack")
 CONFORMANCE_PACKS = ("cis",)
 AGGREGATORS = ("none", "account", "organization")
-TEMPLATE_BODY_LIMIT = 51_200  # characters; a larger template must come from S3
+TEMPLATE_BODY_LIMIT = limits.TEMPLATE_BODY_BYTES.value  # UTF-8 bytes; a larger template must come from S3
 
 _ORG_ID = re.compile(r"^o-[a-z0-9]{10,32}$")
 _TRAIL_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{1,126}[A-Za-z0-9]$")
@@ -191,13 +193,17 @@ def _custom_pack(raw: Any) -> dict:
         return dict(raw)
     path = raw["templateFile"]
     try:
-        with open(path, encoding="utf-8") as handle:
-            body = handle.read()
+        with open(path, "rb") as handle:
+            data = handle.read()
     except (OSError, TypeError):
         raise _Invalid(allowed, f"templateFile {path} was not found") from None
-    if len(body) > TEMPLATE_BODY_LIMIT:
-        raise _Invalid(allowed, f"{path} has {len(body):,} characters, over the {TEMPLATE_BODY_LIMIT:,} allowed "
-                                "in a template body; upload it to S3 and name it with templateS3Uri instead")
+    too_large = limits.template_body(path, data)
+    if too_large:
+        raise _Invalid(allowed, too_large)
+    try:
+        body = data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise _Invalid(allowed, f"templateFile {path} is not UTF-8 text") from None
     return {"name": raw["name"], "templateFile": path, "templateBody": body}
 
 
@@ -291,7 +297,7 @@ FIELDS: tuple[Field, ...] = (
           "does not already deploy).", "[\"cis\"] or []"),
     Field("customConformancePacks", "custom_conformance_packs", (),
           _list_of(_custom_pack, "conformance pack objects"),
-          "More packs: `{name, templateFile}` (a template of at most 51,200 characters) or "
+          "More packs: `{name, templateFile}` (a template of at most 51,200 bytes) or "
           "`{name, templateS3Uri}`.", "list of objects"),
     Field("disabledRules", "disabled_rules", (), _list_of(_rule_name, "rule names from the catalog"),
           "Catalog rules not to deploy (anywhere: individual, in packs, remediation).", "list of rule names"),
@@ -404,10 +410,16 @@ class Settings:
         return bool(self.data_event_buckets) or self.data_events_lambda
 
     @classmethod
-    def from_mapping(cls, values: Mapping[str, Any], region: Optional[str]) -> "Settings":
-        """Validate raw config values (keys without namespace) and the AWS region; raise one SettingsError."""
+    def from_mapping(cls, values: Mapping[str, Any], region: Optional[str], *, secrets: Collection[str] = (),
+                     misplaced: Sequence[str] = ()) -> "Settings":
+        """Validate raw config values (keys without namespace) and the AWS region; raise one SettingsError.
+
+        ``secrets`` names the keys whose values are secret (never shown in a message); ``misplaced`` holds
+        problems already found with keys outside this namespace (``stack_keys.misplaced``).
+        """
         problems: list[str] = []
         parsed: dict[str, Any] = {}
+        unjudged: set[str] = set()
         for key, raw in values.items():
             spec = FIELDS_BY_KEY.get(key)
             if spec is None:
@@ -416,10 +428,21 @@ class Settings:
                     f"; known keys: {', '.join(sorted(FIELDS_BY_KEY))}"
                 problems.append(f"{NAMESPACE}:{key}: unknown setting{hint}")
                 continue
+            if key in secrets and raw == stack_keys.OFFLINE_SECRET:
+                problems.append(f"{NAMESPACE}:{key}: a secure value, which the offline plan cannot decrypt, so it "
+                                "was not judged; run `pulumi preview` (which decrypts it), or set it in clear text "
+                                "in the stack you plan offline")
+                unjudged.add(spec.attr)
+                continue
+            if raw is None or (raw == "" and spec.default != ""):
+                default = "none" if spec.default is None else _show(spec.default)
+                problems.append(f"{NAMESPACE}:{key}: empty (a YAML null or ''); expected {spec.allowed}, or remove "
+                                f"the key to use the default ({default})")
+                continue
             try:
                 parsed[spec.attr] = spec.parse(raw)
             except _Invalid as bad:
-                problems.append(f"{NAMESPACE}:{key}: {_show(raw)} is not valid; expected {bad.allowed}")
+                problems.append(f"{NAMESPACE}:{key}: {_show(raw, key in secrets)} is not valid; expected {bad.allowed}")
 
         if region is None:
             problems.append("aws:region: not set; set it with `pulumi config set aws:region us-east-1`")
@@ -429,21 +452,42 @@ class Settings:
             problems.append(f"aws:region: {_show(region)} is not an AWS region{hint}; expected one of "
                             + ", ".join(REGIONS))
 
+        problems.extend(misplaced)
         invalid = {FIELDS_BY_KEY[k].attr for k in values if k in FIELDS_BY_KEY and FIELDS_BY_KEY[k].attr not in parsed}
         if not invalid:  # a combination is judged only once each of its values is valid
             problems.extend(_conflicts(parsed))
+        problems.extend(_limits(parsed, invalid))
         if problems:
             raise SettingsError(problems)
         return cls(region=region or "", **parsed)
 
     @classmethod
     def from_config(cls) -> "Settings":
-        """Read the stack's config (namespace ``audit-baseline`` and ``aws:region``)."""
-        return cls.from_mapping(project_config_values(), pulumi.Config("aws").get("region"))
+        """Read the stack's whole config: namespace ``audit-baseline``, ``aws:region``, and keys that belong
+        to neither where they are (``stack_keys``)."""
+        config = stack_keys.all_config()
+        secret = {stack_keys.split(k)[1] for k in stack_keys.secret_keys() if stack_keys.split(k)[0] == NAMESPACE}
+        return cls.from_mapping(stack_keys.project_values(config), pulumi.Config("aws").get("region"),
+                                secrets=secret, misplaced=stack_keys.misplaced(config, FIELDS_BY_KEY))
 
 
-def _show(raw: Any) -> str:
-    return json.dumps(raw) if not isinstance(raw, str) else f"'{raw}'"
+def _show(raw: Any, secret: bool = False) -> str:
+    return limits.show(raw, secret)
+
+
+def _limits(p: Mapping[str, Any], invalid: Collection[str]) -> list[str]:
+    """AWS limits of the resources each setting reaches (``limits``), for the settings that are valid."""
+    out = []
+    if not {"trail_name", "delivery_notifications"} & set(invalid):
+        out += limits.trail_name(p.get("trail_name", "audit-trail"),
+                                 delivery_notifications=p.get("delivery_notifications", False))
+    if "log_prefix" not in invalid:
+        out += limits.log_prefix(p.get("log_prefix", ""))
+    if not {"data_event_buckets", "data_events_lambda"} & set(invalid):
+        out += limits.data_events(p.get("data_event_buckets", ()), p.get("data_events_lambda", False))
+    if "tags" not in invalid:
+        out += limits.tags(p.get("tags", {}))
+    return out
 
 
 def _conflicts(p: Mapping[str, Any]) -> list[str]:
@@ -500,19 +544,5 @@ def _conflicts(p: Mapping[str, Any]) -> list[str]:
 
 
 def project_config_values() -> dict[str, Any]:
-    """Every ``audit-baseline:*`` key of the stack's config, namespace stripped.
-
-    The SDK offers no listing of keys, so read both places the language host puts config.
-    """
-    from pulumi.runtime import config as runtime_config
-
-    merged = dict(runtime_config.get_config_env())
-    merged.update(runtime_config.CONFIG.get())
-    prefix = NAMESPACE + ":"
-    out = {}
-    for key, value in merged.items():
-        if key.startswith(prefix):
-            name = key[len(prefix):]
-            # The CLI also accepts the older "audit-baseline:config:key" form.
-            out[name.removeprefix("config:")] = value
-    return out
+    """Every ``audit-baseline:*`` key of the stack's config, namespace stripped (``stack_keys``)."""
+    return stack_keys.project_values(stack_keys.all_config())

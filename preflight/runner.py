@@ -70,6 +70,8 @@ class Project:
                 config[full] = json.dumps(value)
             elif isinstance(value, bool):
                 config[full] = "true" if value else "false"
+            elif value is None:  # a YAML null reaches a program as empty text, as the CLI passes it
+                config[full] = ""
             else:
                 config[full] = str(value)
         return config, secret_keys

@@ -432,5 +432,5 @@ def test_oversized_template_is_refused_with_a_hint(tmp_path):
     with pytest.raises(SettingsError) as caught:
         Settings.from_mapping({"customConformancePacks": [{"name": "big", "templateFile": str(path)}]}, "us-east-1")
     (problem,) = caught.value.problems
-    assert problem.endswith(f"is not: {path} has 51,201 characters, over the 51,200 allowed in a template body; "
+    assert problem.endswith(f"is not: {path} has 51,201 bytes, over the 51,200 bytes allowed in a template body; "
                             "upload it to S3 and name it with templateS3Uri instead)")
