@@ -58,7 +58,7 @@ TEMPLATE_BODY_BYTES = Limit("conformance pack template body", 51_200, "bytes (UT
 
 _ADJACENT_SEPARATORS = re.compile(r"[._-]{2}")
 _IP_ADDRESS = re.compile(r"^\d{1,3}(\.\d{1,3}){3}$")
-_KMS_ALIAS = re.compile(r"^[A-Za-z0-9/_-]+$")
+_KMS_ALIAS = re.compile(r"^[A-Za-z0-9/_-]+$")  # CreateAlias AliasName
 _SNS_TOPIC = re.compile(r"^[A-Za-z0-9_-]+$")
 _TAG_PUNCTUATION = set("_.:/=+-@")
 
@@ -96,26 +96,31 @@ def _problem(key: str, value: Any, text: str) -> str:
 
 def trail_name(name: str, *, delivery_notifications: bool) -> list[str]:
     """CloudTrail's own naming rules beyond the character set, then the services the name is reused in:
-    the audit key's alias ``alias/<name>`` and, with delivery notifications, the SNS topic
-    ``<name>-log-delivery``."""
+    the audit key's alias and, with delivery notifications, the SNS topic are named after the trail.
+    (Lengths cannot overflow: 128 characters of trail name and the stack's slug stay far below the 256
+    that KMS aliases and SNS topics allow.)"""
     if _ADJACENT_SEPARATORS.search(name):
         return [_problem("trailName", name, "has adjacent '.', '_' or '-', which CloudTrail refuses in trail "
                                             "names; expected single separators between letters or digits")]
     if _IP_ADDRESS.match(name):
         return [_problem("trailName", name, "is in IP address format, which CloudTrail refuses as a trail name; "
                                             "expected a name with letters")]
-    alias, topic = f"alias/{name}", f"{name}-log-delivery"
-    refused = []
-    if not _KMS_ALIAS.match(alias) or len(alias) > KMS_ALIAS_LENGTH.value:
-        refused.append(f"the KMS alias '{alias}' ({KMS_ALIAS_LENGTH.name}s allow letters, digits, '/', '_' "
-                       f"and '-', at most {KMS_ALIAS_LENGTH.value} characters)")
-    if delivery_notifications and (not _SNS_TOPIC.match(topic) or len(topic) > SNS_TOPIC_LENGTH.value):
-        refused.append(f"the SNS topic '{topic}' ({SNS_TOPIC_LENGTH.name}s allow letters, digits, '_' and '-', "
-                       f"at most {SNS_TOPIC_LENGTH.value} characters)")
+    # The alias and topic are named after the trail (``naming.key_alias``, ``naming.delivery_topic``).
+    services = [("KMS alias names", _KMS_ALIAS, "letters, digits, '/', '_' and '-'")]
+    if delivery_notifications:
+        services.append(("SNS topic names", _SNS_TOPIC, "letters, digits, '_' and '-'"))
+    refused = [(service, allowed, sorted({c for c in name if not pattern.match(c)}))
+               for service, pattern, allowed in services]
+    refused = [r for r in refused if r[2]]
     if not refused:
         return []
-    return [_problem("trailName", name, "is reused in " + " and in ".join(refused)
-                     + "; expected a trail name of letters, digits, '_' and '-' only")]
+    characters = sorted({c for _, _, chars in refused for c in chars})
+    return [_problem("trailName", name, "has " + ", ".join(f"'{c}'" for c in characters) + ", which "
+                     + " and ".join(service for service, _, _ in refused) + " refuse, and the audit key's alias"
+                     + (" and the delivery topic are" if delivery_notifications else " is")
+                     + " named after the trail (" + "; ".join(f"{service}: {allowed}" for service, allowed, _
+                                                               in refused)
+                     + "); expected a trail name of letters, digits, '_' and '-' only")]
 
 
 def log_prefix(prefix: str) -> list[str]:

@@ -108,8 +108,10 @@ class RemediationRole(pulumi.ComponentResource):
 
 
 def configuration(name: str, rule_name: str, *, region: Optional[str], values: Mapping[str, pulumi.Input[str]],
-                  automatic: bool, opts: pulumi.ResourceOptions) -> aws.cfg.RemediationConfiguration:
-    """A RemediationConfiguration for an individually deployed rule."""
+                  automatic: bool, opts: pulumi.ResourceOptions,
+                  config_rule_name: Optional[pulumi.Input[str]] = None) -> aws.cfg.RemediationConfiguration:
+    """A RemediationConfiguration for an individually deployed rule (``rule_name``: its catalog name;
+    ``config_rule_name``: its physical name in Config, default the catalog name)."""
     remediation = catalog.RULES_BY_NAME[rule_name]["remediation"]
     spec = dict(remediation["parameters"])
     params = []
@@ -122,7 +124,7 @@ def configuration(name: str, rule_name: str, *, region: Optional[str], values: M
     params.append(aws.cfg.RemediationConfigurationParameterArgs(
         name="AutomationAssumeRole", static_value=values["automationRoleArn"]))
     return aws.cfg.RemediationConfiguration(
-        name, config_rule_name=rule_name, target_type="SSM_DOCUMENT", target_id=remediation["document"],
+        name, config_rule_name=config_rule_name or rule_name, target_type="SSM_DOCUMENT", target_id=remediation["document"],
         parameters=params, automatic=automatic, maximum_automatic_attempts=ATTEMPTS,
         retry_attempt_seconds=RETRY_SECONDS, region=region,
         execution_controls=aws.cfg.RemediationConfigurationExecutionControlsArgs(

@@ -40,6 +40,21 @@ CONFORMANCE_PACKS = ("cis",)
 AGGREGATORS = ("none", "account", "organization")
 TEMPLATE_BODY_LIMIT = limits.TEMPLATE_BODY_BYTES.value  # UTF-8 bytes; a larger template must come from S3
 
+# Regions where AWS Config records the global IAM resource types (AWS::IAM::User, Group, Role, Policy):
+# those where Config was available before February 2022. Every region launched later (Hyderabad,
+# Melbourne, Zurich, Spain, UAE, Tel Aviv, Calgary, Malaysia, Thailand, Mexico, Taipei, New Zealand, ...)
+# cannot record them; IAM rules there have nothing to evaluate. Source: AWS Config developer guide,
+# "Recording AWS Resources | Global Resources" and the managed-rule pages (e.g. iam-user-no-policies-check:
+# "All supported AWS regions except Asia Pacific (New Zealand), Asia Pacific (Thailand), Middle East (UAE),
+# Asia Pacific (Hyderabad), Asia Pacific (Malaysia), Asia Pacific (Melbourne), Mexico (Central), Israel
+# (Tel Aviv), Asia Pacific (Taipei), Canada West (Calgary), Europe (Spain), Europe (Zurich)").
+# An allow-list, so that a region launched after this list was written is treated as not recording IAM.
+IAM_RECORDING_REGIONS: tuple[str, ...] = (
+    "af-south-1", "ap-east-1", "ap-northeast-1", "ap-northeast-2", "ap-northeast-3", "ap-south-1",
+    "ap-southeast-1", "ap-southeast-2", "ap-southeast-3", "ca-central-1", "cn-north-1", "cn-northwest-1",
+    "eu-central-1", "eu-north-1", "eu-south-1", "eu-west-1", "eu-west-2", "eu-west-3", "me-south-1",
+    "sa-east-1", "us-east-1", "us-east-2", "us-gov-east-1", "us-gov-west-1", "us-west-1", "us-west-2")
+
 _ORG_ID = re.compile(r"^o-[a-z0-9]{10,32}$")
 _TRAIL_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{1,126}[A-Za-z0-9]$")
 _BUCKET_NAME = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
@@ -177,6 +192,15 @@ def _detection(raw: Any) -> str:
                    "known: " + ", ".join(DETECTIONS_BY_NAME))
 
 
+def _matching_region_with_iam() -> Callable[[Any], str]:
+    def parse(raw: Any) -> str:
+        if raw in IAM_RECORDING_REGIONS:
+            return raw
+        raise _Invalid("a region where AWS Config records IAM resources (available before February 2022): "
+                       + ", ".join(IAM_RECORDING_REGIONS))
+    return parse
+
+
 def _port(raw: Any) -> int:
     return _int_between(1, 65535)(raw)
 
@@ -232,6 +256,11 @@ FIELDS: tuple[Field, ...] = (
     Field("organizationId", "organization_id", None,
           _matching(_ORG_ID, "an AWS Organizations id such as o-a1b2c3d4e5"),
           "The organization's id (`o-...`); required with `organizationTrail`.", "o-[a-z0-9]{10,32}"),
+    Field("managementAccountId", "management_account_id", None,
+          _matching(re.compile(r"^\d{12}$"), "a 12-digit AWS account id"),
+          "The organization's management account, which owns an organization trail (its ARN, `aws:SourceArn` "
+          "and `AWSLogs/<account>/` path). Required with `organizationTrail` when deploying from a delegated "
+          "administrator account; the organization lookup checks it.", "12-digit account id"),
     Field("bucketEncryption", "bucket_encryption", "SSE-KMS", _one_of(BUCKET_ENCRYPTION),
           "Default encryption of the log bucket: the audit key (SSE-KMS) or S3-managed keys (SSE-S3).",
           "SSE-KMS, SSE-S3"),
@@ -279,9 +308,21 @@ FIELDS: tuple[Field, ...] = (
     Field("regions", "regions", (), _list_of(_region, "AWS region names"),
           "Regions where Config records and evaluates (empty: the home region only). Account-level and IAM "
           "rules run in the home region only.", "list of regions"),
-    Field("recorder", "recorder", "create", _one_of(RECORDER_MODES),
-          "`create` a recorder and delivery channel per region, or use the `existing` ones (Control Tower) and "
-          "deploy only rules, packs and remediation.", "create, existing"),
+    # No default: whether the account already has a recorder cannot be seen by any pulumi-aws data source,
+    # and a second customer-managed recorder or delivery channel in a region fails at `pulumi up`.
+    Field("recorder", "recorder", None, _one_of(RECORDER_MODES),
+          "Required with `config`. `create`: a recorder and delivery channel in every region of `regions` (the "
+          "account must have none there); `existing`: use the recorder already there (console, Security Hub, "
+          "Control Tower) and deploy only rules, packs and remediation. Check with "
+          "`aws configservice describe-configuration-recorders --region <region>`.", "create, existing"),
+    Field("globalResourcesRegion", "global_resources_region", None, _matching_region_with_iam(),
+          "Region that records the global IAM resource types and runs the IAM rules. Default: the home region; "
+          "required when the home region cannot record IAM (launched after February 2022). Added to the "
+          "regions Config covers.", "a region where Config records IAM"),
+    Field("configNotifications", "config_notifications", False, _bool,
+          "An SNS topic per region notified by Config's delivery channel. AWS Config does not support "
+          "encrypted topics, so this topic is encrypted by SNS only in transit (TLS-only policy).",
+          "true/false"),
     Field("recordingFrequency", "recording_frequency", "CONTINUOUS", _one_of(RECORDING_FREQUENCIES),
           "Record every change, or one configuration item per resource a day (cheaper).", "CONTINUOUS, DAILY"),
     Field("snapshotFrequency", "snapshot_frequency", "TwentyFour_Hours", _one_of(SNAPSHOT_FREQUENCIES),
@@ -303,6 +344,9 @@ FIELDS: tuple[Field, ...] = (
           "Catalog rules not to deploy (anywhere: individual, in packs, remediation).", "list of rule names"),
     Field("blockedPorts", "blocked_ports", (20, 21, 3389, 3306, 4333), _list_of(_port, "TCP ports (1-65535)"),
           "TCP ports restricted-common-ports blocks from the internet.", "list of 1-65535"),
+    Field("passwordMaxAgeDays", "password_max_age_days", 0, _int_between(0, 1095),
+          "iam-password-policy: flag passwords older than this many days (0: no expiry check; CIS AWS "
+          "Foundations v5.0.0 asks only for length 14 and 24 remembered passwords).", "0-1095"),
     Field("remediation", "remediation", True, _bool,
           "Attach SSM Automation remediation to the rules that have a runbook.", "true/false"),
     Field("automaticRemediation", "automatic_remediation", True, _bool,
@@ -347,6 +391,7 @@ class Settings:
     log_prefix: str = ""
     organization_trail: bool = False
     organization_id: Optional[str] = None
+    management_account_id: Optional[str] = None
     bucket_encryption: str = "SSE-KMS"
     glacier_after_days: int = 90
     expire_after_days: int = 2557
@@ -367,7 +412,9 @@ class Settings:
     tags: Mapping[str, str] = field(default_factory=dict)
     config: bool = True
     regions: tuple = ()
-    recorder: str = "create"
+    recorder: Optional[str] = None
+    global_resources_region: Optional[str] = None
+    config_notifications: bool = False
     recording_frequency: str = "CONTINUOUS"
     snapshot_frequency: str = "TwentyFour_Hours"
     config_role: str = "service-linked"
@@ -376,6 +423,7 @@ class Settings:
     custom_conformance_packs: tuple = ()
     disabled_rules: tuple = ()
     blocked_ports: tuple = (20, 21, 3389, 3306, 4333)
+    password_max_age_days: int = 0
     remediation: bool = True
     automatic_remediation: bool = True
     organization_config: bool = False
@@ -393,9 +441,16 @@ class Settings:
         return self.alerting and self.cloud_watch_logs
 
     @property
+    def iam_region(self) -> str:
+        """Where Config records the global IAM types and the IAM rules run: the home region when it can
+        record them, otherwise ``globalResourcesRegion`` (required then)."""
+        return self.global_resources_region or self.region
+
+    @property
     def config_regions(self) -> tuple:
-        """The home region first, then the other regions Config covers."""
-        return (self.region, *[r for r in self.regions if r != self.region])
+        """The home region first, then the IAM region, then the other regions Config covers."""
+        ordered = (self.region, self.iam_region, *self.regions)
+        return tuple(dict.fromkeys(ordered))
 
     @property
     def effective_aggregator(self) -> str:
@@ -455,7 +510,7 @@ class Settings:
         problems.extend(misplaced)
         invalid = {FIELDS_BY_KEY[k].attr for k in values if k in FIELDS_BY_KEY and FIELDS_BY_KEY[k].attr not in parsed}
         if not invalid:  # a combination is judged only once each of its values is valid
-            problems.extend(_conflicts(parsed))
+            problems.extend(_conflicts({**parsed, "_region": region if region in REGIONS else None}))
         problems.extend(_limits(parsed, invalid))
         if problems:
             raise SettingsError(problems)
@@ -469,6 +524,15 @@ class Settings:
         secret = {stack_keys.split(k)[1] for k in stack_keys.secret_keys() if stack_keys.split(k)[0] == NAMESPACE}
         return cls.from_mapping(stack_keys.project_values(config), pulumi.Config("aws").get("region"),
                                 secrets=secret, misplaced=stack_keys.misplaced(config, FIELDS_BY_KEY))
+
+
+RECORDER_REQUIRED = (
+    f"{NAMESPACE}:recorder: required with AWS Config (config: true); expected 'create' (this stack creates a "
+    "configuration recorder and delivery channel in every region of regions; the account must have none "
+    "there: Config allows one of each per account and region) or 'existing' (keep the recorder the account "
+    "already has, e.g. from the console, Security Hub or Control Tower, and deploy only rules, conformance "
+    "packs and remediation). Check each region with `aws configservice describe-configuration-recorders "
+    "--region <region>`: an empty ConfigurationRecorders list means 'create'. Or set config: false")
 
 
 def _show(raw: Any, secret: bool = False) -> str:
@@ -500,6 +564,21 @@ def _conflicts(p: Mapping[str, Any]) -> list[str]:
     if org_id and not org_trail:
         out.append(f"{NAMESPACE}:organizationId: set to '{org_id}' but {NAMESPACE}:organizationTrail is false; "
                    "set organizationTrail to true or remove organizationId")
+    if p.get("management_account_id") and not org_trail:
+        out.append(f"{NAMESPACE}:managementAccountId: set but {NAMESPACE}:organizationTrail is false; "
+                   "expected organizationTrail: true or remove managementAccountId")
+    if p.get("config", True):
+        if p.get("recorder") is None:
+            out.append(RECORDER_REQUIRED)
+        home = p.get("_region")
+        if home and home not in IAM_RECORDING_REGIONS and not p.get("global_resources_region"):
+            out.append(f"{NAMESPACE}:globalResourcesRegion: required because the home region {home} cannot record "
+                       "IAM users, groups, roles and policies (AWS Config records them only in regions available "
+                       "before February 2022); expected a region such as us-east-1 or eu-west-1, where the IAM "
+                       "rules will run and global resource types will be recorded")
+    elif "global_resources_region" in p or "config_notifications" in p:
+        key = "globalResourcesRegion" if "global_resources_region" in p else "configNotifications"
+        out.append(f"{NAMESPACE}:{key}: set but {NAMESPACE}:config is false; expected config: true or remove it")
     glacier, expire = p.get("glacier_after_days", 90), p.get("expire_after_days", 2557)
     if expire and expire < 365:
         out.append(f"{NAMESPACE}:expireAfterDays: {expire} deletes audit logs before a year; "

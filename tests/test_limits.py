@@ -10,9 +10,9 @@ import shutil
 import pytest
 
 from components import limits, stack_keys
-from components.settings import FIELDS_BY_KEY, Settings, SettingsError
+from components.settings import FIELDS_BY_KEY, RECORDER_REQUIRED, Settings, SettingsError
 
-from .conftest import ROOT, Plan, run_baseline
+from .conftest import FRESH_ACCOUNT_SETTINGS, ROOT, run_baseline
 from .test_plan_cli import make_failed, plan
 
 NS = "audit-baseline"
@@ -21,7 +21,7 @@ STACKS = ROOT / "tests" / "stacks"
 
 def problems(settings: dict, **kwargs) -> list[str]:
     try:
-        Settings.from_mapping(settings, "us-east-1", **kwargs)
+        Settings.from_mapping({**FRESH_ACCOUNT_SETTINGS, **settings}, "us-east-1", **kwargs)
     except SettingsError as error:
         return error.problems
     return []
@@ -54,32 +54,33 @@ def refused(result, *lines: str) -> None:
                              + "".join(f"  - {line}\n" for line in lines) + make_failed(2))
 
 
-# ---- the reliability cases ----
+# ---- the reliability cases (as given: without the now required recorder setting, which is reported too) ----
 
 def test_a6_a_baseline_key_under_aws_names_the_namespace_it_belongs_to(program_copy):
     refused(plan_stack(program_copy, "a6"),
             "aws:cloudWatchLogs: 'cloudWatchLogs' is a setting of this project, not of the AWS provider; "
-            f"set '{NS}:cloudWatchLogs' instead")
+            f"set '{NS}:cloudWatchLogs' instead", RECORDER_REQUIRED)
 
 
 def test_a7_a_misspelled_namespace_names_the_right_key(program_copy):
     refused(plan_stack(program_copy, "a7"),
-            f"audit-baselin:expireAfterDays: unknown namespace 'audit-baselin'; did you mean '{NS}:expireAfterDays'?")
+            f"audit-baselin:expireAfterDays: unknown namespace 'audit-baselin'; did you mean '{NS}:expireAfterDays'?",
+            RECORDER_REQUIRED)
 
 
 def test_a43_a_thousand_data_event_buckets_name_the_selector_limit(program_copy):
-    refused(plan_stack(program_copy, "a43"),
+    refused(plan_stack(program_copy, "a43"), RECORDER_REQUIRED,
             f"{NS}:dataEventBuckets: 1,000 buckets make 1,003 selector values; CloudTrail advanced event selectors: "
             "at most 500 values across all conditions of a trail (the baseline's own selectors take 3); expected "
             "at most 497 buckets, or [\"*\"] for every bucket")
 
 
 def test_a44_a_dotted_trail_name_names_the_kms_alias_and_sns_topic(program_copy):
-    refused(plan_stack(program_copy, "a44"),
-            f"{NS}:trailName: 'audit.trail' is reused in the KMS alias 'alias/audit.trail' (KMS alias names allow "
-            "letters, digits, '/', '_' and '-', at most 256 characters) and in the SNS topic "
-            "'audit.trail-log-delivery' (SNS topic names allow letters, digits, '_' and '-', at most 256 "
-            "characters); expected a trail name of letters, digits, '_' and '-' only")
+    refused(plan_stack(program_copy, "a44"), RECORDER_REQUIRED,
+            f"{NS}:trailName: 'audit.trail' has '.', which KMS alias names and SNS topic names refuse, and the audit "
+            "key's alias and the delivery topic are named after the trail (KMS alias names: letters, digits, '/', '_' "
+            "and '-'; SNS topic names: letters, digits, '_' and '-'); expected a trail name of letters, digits, '_' "
+            "and '-' only")
 
 
 # ---- trail names: CloudTrail's rules and the services the name is reused in ----
@@ -109,9 +110,9 @@ def test_trail_names_every_service_accepts(name):
 
 def test_the_sns_topic_is_named_only_when_it_is_created():
     assert problems({"trailName": "audit.trail"}) == [
-        f"{NS}:trailName: 'audit.trail' is reused in the KMS alias 'alias/audit.trail' (KMS alias names allow "
-        "letters, digits, '/', '_' and '-', at most 256 characters); expected a trail name of letters, digits, "
-        "'_' and '-' only"]
+        f"{NS}:trailName: 'audit.trail' has '.', which KMS alias names refuse, and the audit key's alias is named "
+        "after the trail (KMS alias names: letters, digits, '/', '_' and '-'); expected a trail name of letters, "
+        "digits, '_' and '-' only"]
 
 
 # ---- the trail's S3 key prefix ----
@@ -200,7 +201,8 @@ def test_yaml_nulls_and_empty_values_name_the_key_and_the_default():
 
 
 def test_a_yaml_null_in_a_stack_file(program_copy):
-    refused(plan_stack(program_copy, "null", "config:\n  aws:region: us-east-1\n  audit-baseline:trailName:\n"),
+    refused(plan_stack(program_copy, "null", "config:\n  aws:region: us-east-1\n  audit-baseline:recorder: create\n"
+                                             "  audit-baseline:trailName:\n"),
             f"{NS}:trailName: empty (a YAML null or ''); expected 3-128 of [A-Za-z0-9._-], or remove the key to "
             "use the default ('audit-trail')")
 
@@ -239,7 +241,8 @@ def test_the_program_reads_every_namespace():
 
 def _run(extra: dict, secret_keys=()):
     from preflight.runner import Project, run_program
-    return run_program(Project.load(ROOT), "test", {"aws:region": "us-east-1", **extra}, list(secret_keys))
+    config = {"aws:region": "us-east-1", **{f"{NS}:{k}": v for k, v in FRESH_ACCOUNT_SETTINGS.items()}, **extra}
+    return run_program(Project.load(ROOT), "test", config, list(secret_keys))
 
 
 # ---- secure values and long values ----
@@ -280,7 +283,8 @@ def test_a_yaml_alias_bomb_prints_a_few_hundred_characters(program_copy):
     levels = ["  a0: &a0 [\"lol\", \"lol\", \"lol\", \"lol\", \"lol\", \"lol\", \"lol\", \"lol\", \"lol\"]"]
     for i in range(1, 6):
         levels.append(f"  a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 9) + "]")
-    text = ("bomb:\n" + "\n".join(levels) + "\nconfig:\n  aws:region: us-east-1\n  audit-baseline:tags: *a5\n")
+    text = ("bomb:\n" + "\n".join(levels) + "\nconfig:\n  aws:region: us-east-1\n  audit-baseline:recorder: create\n"
+            "  audit-baseline:tags: *a5\n")
     result = plan_stack(program_copy, "bomb", text)
     assert (result.returncode, result.stdout) == (2, "")
     assert len(result.stderr) < 800, len(result.stderr)
