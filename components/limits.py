@@ -56,6 +56,21 @@ TAG_VALUE_LENGTH = Limit("tag value", 256, "characters", "Tagging AWS resources"
 TEMPLATE_BODY_BYTES = Limit("conformance pack template body", 51_200, "bytes (UTF-8)",
                             "PutConformancePack TemplateBody")
 
+# Regions where AWS Config records the global IAM resource types (AWS::IAM::User, Group, Role, Policy):
+# those where Config was available before February 2022. Every region launched later (Hyderabad,
+# Melbourne, Zurich, Spain, UAE, Tel Aviv, Calgary, Malaysia, Thailand, Mexico, Taipei, New Zealand, ...)
+# cannot record them; IAM rules there have nothing to evaluate. Source: AWS Config developer guide,
+# "Recording AWS Resources | Global Resources" and the managed-rule pages (e.g. iam-user-no-policies-check:
+# "All supported AWS regions except Asia Pacific (New Zealand), Asia Pacific (Thailand), Middle East (UAE),
+# Asia Pacific (Hyderabad), Asia Pacific (Malaysia), Asia Pacific (Melbourne), Mexico (Central), Israel
+# (Tel Aviv), Asia Pacific (Taipei), Canada West (Calgary), Europe (Spain), Europe (Zurich)").
+# An allow-list, so that a region launched after this list was written is treated as not recording IAM.
+IAM_RECORDING_REGIONS: tuple[str, ...] = (
+    "af-south-1", "ap-east-1", "ap-northeast-1", "ap-northeast-2", "ap-northeast-3", "ap-south-1",
+    "ap-southeast-1", "ap-southeast-2", "ap-southeast-3", "ca-central-1", "cn-north-1", "cn-northwest-1",
+    "eu-central-1", "eu-north-1", "eu-south-1", "eu-west-1", "eu-west-2", "eu-west-3", "me-south-1",
+    "sa-east-1", "us-east-1", "us-east-2", "us-gov-east-1", "us-gov-west-1", "us-west-1", "us-west-2")
+
 _ADJACENT_SEPARATORS = re.compile(r"[._-]{2}")
 _IP_ADDRESS = re.compile(r"^\d{1,3}(\.\d{1,3}){3}$")
 _KMS_ALIAS = re.compile(r"^[A-Za-z0-9/_-]+$")  # CreateAlias AliasName
@@ -77,6 +92,12 @@ def show(value: Any, secret: bool = False) -> str:
     head = text[:SHOWN_CHARACTERS]
     size = f"{len(value):,} characters" if isinstance(value, str) else "longer"
     return (f"'{head}...'" if isinstance(value, str) else f"{head}...") + f" ({size})"
+
+
+def show_json(value: Any) -> str:
+    """A value as JSON, clipped like ``show`` (list elements are quoted so)."""
+    text = _json_head(value)
+    return text if len(text) <= SHOWN_CHARACTERS else f"{text[:SHOWN_CHARACTERS]}... (longer)"
 
 
 def _json_head(value: Any) -> str:
