@@ -32,6 +32,14 @@ def settings_table() -> str:
     return "\n".join(rows)
 
 
+def limits_table() -> str:
+    from . import limits
+    rows = ["| AWS limit | at most | settings it bounds | where AWS states it |", "|---|---|---|---|"]
+    rows += [f"| {lim.name} | {lim.value:,} {lim.unit} | {', '.join(f'`{k}`' for k in lim.keys.split(', '))} | "
+             f"{lim.source} |" for lim in limits.LIMITS]
+    return "\n".join(rows)
+
+
 def _shapes() -> dict[str, list[str]]:
     """Type tokens each mirror reads, from the registry and the remediations (not a hand-kept list)."""
     from audit_pack import pack  # noqa: F401  (registers the checks)
@@ -121,7 +129,7 @@ def detections_table() -> str:
 
 SECTIONS: dict[str, Callable[[], str]] = {"detections": detections_table, "settings": settings_table, "rules": rules_table,
                                           "unmirrored": unmirrored_table, "config-rules": config_rules_table,
-                                          "queries": queries_table}
+                                          "queries": queries_table, "limits": limits_table}
 
 PACK_README_HEAD = """# aws-audit-baseline policy pack
 

@@ -40,21 +40,26 @@ class Limit:
     value: int
     unit: str
     source: str
+    keys: str = ""
+    """The settings it bounds."""
 
     def __str__(self) -> str:
         return f"{self.name}: at most {self.value:,} {self.unit}"
 
 
-TRAIL_NAME_LENGTH = Limit("CloudTrail trail name", 128, "characters", "CloudTrail naming requirements")
-KEY_PREFIX_LENGTH = Limit("CloudTrail S3 key prefix", 200, "characters", "CreateTrail S3KeyPrefix")
+TRAIL_NAME_LENGTH = Limit("CloudTrail trail name", 128, "characters", "CloudTrail naming requirements",
+                          "trailName")
+KEY_PREFIX_LENGTH = Limit("CloudTrail S3 key prefix", 200, "characters", "CreateTrail S3KeyPrefix", "logPrefix")
 SELECTOR_VALUES = Limit("CloudTrail advanced event selectors", 500, "values across all conditions of a trail",
-                        "Quotas in AWS CloudTrail")
-KMS_ALIAS_LENGTH = Limit("KMS alias name", 256, "characters", "CreateAlias AliasName")
-SNS_TOPIC_LENGTH = Limit("SNS topic name", 256, "characters", "CreateTopic Name")
-TAGS_PER_RESOURCE = Limit("tags per resource", 50, "user tags", "Tagging AWS resources")
-TAG_VALUE_LENGTH = Limit("tag value", 256, "characters", "Tagging AWS resources")
+                        "Quotas in AWS CloudTrail", "dataEventBuckets, dataEventsLambda")
+KMS_ALIAS_LENGTH = Limit("KMS alias name", 256, "characters", "CreateAlias AliasName", "trailName")
+SNS_TOPIC_LENGTH = Limit("SNS topic name", 256, "characters", "CreateTopic Name", "trailName")
+TAGS_PER_RESOURCE = Limit("tags per resource", 50, "user tags", "Tagging AWS resources", "tags")
+TAG_VALUE_LENGTH = Limit("tag value", 256, "characters", "Tagging AWS resources", "tags")
 TEMPLATE_BODY_BYTES = Limit("conformance pack template body", 51_200, "bytes (UTF-8)",
-                            "PutConformancePack TemplateBody")
+                            "PutConformancePack TemplateBody", "customConformancePacks")
+LIMITS = (TRAIL_NAME_LENGTH, KEY_PREFIX_LENGTH, SELECTOR_VALUES, KMS_ALIAS_LENGTH, SNS_TOPIC_LENGTH,
+          TAGS_PER_RESOURCE, TAG_VALUE_LENGTH, TEMPLATE_BODY_BYTES)
 
 # Regions where AWS Config records the global IAM resource types (AWS::IAM::User, Group, Role, Policy):
 # those where Config was available before February 2022. Every region launched later (Hyderabad,

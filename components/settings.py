@@ -398,7 +398,7 @@ class Settings(BaseModel):
         """Read the stack's whole config: namespace ``audit-baseline``, ``aws:region``, and keys that belong
         to neither where they are (``stack_keys``)."""
         config = stack_keys.all_config()
-        secret = {stack_keys.split(k)[1] for k in stack_keys.secret_keys() if stack_keys.split(k)[0] == NAMESPACE}
+        secret = {stack_keys.split(k)[1] for k in stack_keys.secret_keys(config) if stack_keys.split(k)[0] == NAMESPACE}
         return cls.from_mapping(stack_keys.project_values(config), pulumi.Config("aws").get("region"),
                                 secrets=secret, misplaced=stack_keys.misplaced(config, FIELDS_BY_KEY))
 

@@ -32,10 +32,11 @@ def all_config() -> dict[str, Any]:
     return merged
 
 
-def secret_keys() -> set[str]:
-    """Config keys marked secret, as the language host reports them."""
+def secret_keys(config: Iterable[str]) -> set[str]:
+    """The keys of ``config`` marked secret, as the language host reports them (environment or SDK state)."""
     from pulumi.runtime import config as runtime_config
-    return set(runtime_config.get_config_secret_keys_env()) | set(runtime_config._SECRET_KEYS.get())
+    from_env = set(runtime_config.get_config_secret_keys_env())
+    return {k for k in config if k in from_env or runtime_config.is_config_secret(k)}
 
 
 def split(full_key: str) -> tuple[str, str]:

@@ -209,6 +209,12 @@ def test_a_yaml_null_in_a_stack_file(program_copy):
 
 # ---- namespaces and provider keys ----
 
+def test_each_limit_names_settings_that_exist():
+    assert {k for lim in limits.LIMITS for k in lim.keys.split(", ")} <= set(FIELDS_BY_KEY)
+    assert str(limits.SELECTOR_VALUES) == ("CloudTrail advanced event selectors: at most 500 values across all "
+                                           "conditions of a trail")
+
+
 def test_provider_keys_come_from_the_installed_provider():
     keys = stack_keys.provider_keys()
     assert {"region", "profile", "defaultTags", "skipCredentialsValidation", "assumeRoles"} <= keys
