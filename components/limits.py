@@ -58,6 +58,10 @@ TAGS_PER_RESOURCE = Limit("tags per resource", 50, "user tags", "Tagging AWS res
 TAG_VALUE_LENGTH = Limit("tag value", 256, "characters", "Tagging AWS resources", "tags")
 TEMPLATE_BODY_BYTES = Limit("conformance pack template body", 51_200, "bytes (UTF-8)",
                             "PutConformancePack TemplateBody", "customConformancePacks")
+# Not an AWS limit: the most text one setting may hold before the program parses it. The largest
+# values AWS accepts are far smaller (497 bucket names, 50 tags, a 32 KB key policy of log readers), and
+# a YAML alias bomb expands to millions of elements that would take gigabytes to parse.
+VALUE_CHARACTERS = 100_000
 LIMITS = (TRAIL_NAME_LENGTH, KEY_PREFIX_LENGTH, SELECTOR_VALUES, KMS_ALIAS_LENGTH, SNS_TOPIC_LENGTH,
           TAGS_PER_RESOURCE, TAG_VALUE_LENGTH, TEMPLATE_BODY_BYTES)
 
@@ -114,6 +118,14 @@ def _json_head(value: Any) -> str:
         if length > SHOWN_CHARACTERS:
             break
     return "".join(pieces)
+
+
+def value_size(key: str, raw: Any) -> list[str]:
+    """Text longer than VALUE_CHARACTERS is refused before it is parsed."""
+    if isinstance(raw, str) and len(raw) > VALUE_CHARACTERS:
+        return [_problem(key, raw, f"is longer than the {VALUE_CHARACTERS:,} characters a setting may hold (did "
+                                   "YAML aliases expand it?); expected a value of the size AWS accepts")]
+    return []
 
 
 def _problem(key: str, value: Any, text: str) -> str:

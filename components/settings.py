@@ -362,6 +362,8 @@ class Settings(BaseModel):
                 by_key[key] = (f"{NAMESPACE}:{key}: a secure value, which the offline plan cannot decrypt, so it was "
                                "not judged; run `pulumi preview` (which decrypts it), or set it in clear text in the "
                                "stack you plan offline")
+            elif limits.value_size(key, raw):
+                by_key[key] = limits.value_size(key, raw)[0]
             elif raw is None or (raw == "" and spec.default != ""):
                 default = "none" if spec.default is None else limits.show(spec.default)
                 by_key[key] = (f"{NAMESPACE}:{key}: empty (a YAML null or ''); expected {spec.allowed}, or remove "

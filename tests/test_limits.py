@@ -5,6 +5,7 @@ The stack files under tests/stacks/ are the reliability cases A-6, A-7, A-43 and
 plan them (`make plan STACK=<name>` with the stack file beside the program)."""
 from __future__ import annotations
 
+import json
 import shutil
 
 import pytest
@@ -279,10 +280,18 @@ def test_a_decrypted_secret_is_never_echoed():
 
 
 def test_long_values_are_clipped():
-    found = problems({"trailName": "x" * 1_000_000 + "!"})
-    assert found == [f"{NS}:trailName: '{'x' * 200}...' (1,000,001 characters) is not valid; expected 3-128 "
+    found = problems({"trailName": "x" * 99_999 + "!"})
+    assert found == [f"{NS}:trailName: '{'x' * 200}...' (100,000 characters) is not valid; expected 3-128 "
                      "letters, digits, '.', '_' or '-', starting and ending with a letter or digit"]
     assert limits.show(list(range(100_000))).endswith("... (longer)") and len(limits.show(list(range(100_000)))) < 260
+
+
+def test_values_at_and_past_the_size_a_setting_may_hold():
+    at = json.dumps(["ApiCallRateInsight"]).ljust(100_000)  # JSON text may end in blanks
+    assert len(at) == 100_000 and problems({"insights": at}) == []
+    assert problems({"insights": at + " "}) == [
+        f"{NS}:insights: '{at[:200]}...' (100,001 characters) is longer than the 100,000 characters a setting may "
+        "hold (did YAML aliases expand it?); expected a value of the size AWS accepts"]
 
 
 def test_a_yaml_alias_bomb_prints_a_few_hundred_characters(program_copy):
@@ -295,4 +304,4 @@ def test_a_yaml_alias_bomb_prints_a_few_hundred_characters(program_copy):
     assert (result.returncode, result.stdout) == (2, "")
     assert len(result.stderr) < 800, len(result.stderr)
     assert f"  - {NS}:tags: '[[[[[[\"lol\", \"lol\"" in result.stderr
-    assert "characters) is not valid; expected a map of tag keys" in result.stderr
+    assert "characters) is longer than the 100,000 characters a setting may hold" in result.stderr
