@@ -45,7 +45,8 @@ class Alerting(pulumi.ComponentResource):
         tags = dict(args.tags) or None
         chosen = [d for d in DETECTIONS if args.detections is None or d.name in args.detections]
         namespace = naming.metric_namespace(args.slug)
-        self.topic = aws.sns.Topic(f"{name}-alarms", kms_master_key_id=args.kms_key_arn, tags=tags, opts=child)
+        self.topic = aws.sns.Topic(f"{name}-alarms", name=naming.alarm_topic(args.slug),
+                                   kms_master_key_id=args.kms_key_arn, tags=tags, opts=child)
         # Only this stack's alarms publish: their ARNs are known from their names (no wildcard that another
         # stack's alarm names could match).
         alarm_arns = [args.scope.arn("cloudwatch", f"alarm:{naming.alarm(d.name, args.slug)}") for d in chosen]

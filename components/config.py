@@ -31,8 +31,8 @@ class AuditConfig(pulumi.ComponentResource):
         plans = config_plan.plan(s)
         org = s.organization_config
 
-        # --- the role Config records with ---
-        self.role_arn = self._config_role(name, s, scope, bucket_arn, tags)
+        # --- the role Config records with: only for a recorder of ours (`existing` keeps the account's own) ---
+        self.role_arn = self._config_role(name, s, scope, bucket_arn, tags) if s.recorder == "create" else None
 
         # --- recorders, one per region ---
         self.recorders: dict[str, recorder_mod.RegionalRecorder] = {}
@@ -43,7 +43,8 @@ class AuditConfig(pulumi.ComponentResource):
                     f"{name}-{p.region}", recorder_mod.RegionalRecorderArgs(
                         region=region_arg, home=p.region == s.iam_region, role_arn=self.role_arn,
                         bucket_name=bucket_name, kms_key_arn=bucket_kms_key_arn, account_id=scope.account_id,
-                        notifications=s.config_notifications, recording_frequency=s.recording_frequency,
+                        notifications=s.config_notifications, topic_name=naming.config_topic(slug, p.region),
+                        recording_frequency=s.recording_frequency,
                         snapshot_frequency=s.snapshot_frequency, tags=tags), opts=child)
 
         # --- remediation role (only the actions of the runbooks actually deployed) ---

@@ -322,8 +322,10 @@ FIELDS: tuple[Field, ...] = (
     Field("snapshotFrequency", "snapshot_frequency", "TwentyFour_Hours", _one_of(SNAPSHOT_FREQUENCIES),
           "How often Config delivers a configuration snapshot to the bucket.", ", ".join(SNAPSHOT_FREQUENCIES)),
     Field("configRole", "config_role", "service-linked", _one_of(CONFIG_ROLES),
-          "Config's role: create the service-linked role, use the `existing-service-linked` one, or a `custom` "
-          "role (AWS_ConfigRole plus scoped write access).", ", ".join(CONFIG_ROLES)),
+          "The role of the recorder this stack creates (`recorder: create`): `service-linked` uses "
+          "AWSServiceRoleForConfig, looked up and created only when missing (never deleted with the stack); "
+          "`existing-service-linked` assumes it exists without looking; `custom`: a role with AWS_ConfigRole plus "
+          "scoped write access.", ", ".join(CONFIG_ROLES)),
     Field("baselineRulesAs", "baseline_rules_as", "rules", _one_of(BASELINE_RULES_AS),
           "Deploy the baseline's thirteen rules as individual Config `rules` or as one conformance `pack`.",
           "rules, pack"),
