@@ -68,7 +68,7 @@ def test_topic_is_encrypted_and_only_this_accounts_alarms_publish(plan):
     statements = Plan.statements(plan.one("aws:sns/topicPolicy:TopicPolicy", "audit-alerting-alarms-policy"))
     # exactly this stack's alarms (no wildcard another stack's alarm names could match)
     assert statements["CloudWatchAlarmsPublish"]["Condition"] == {
-        "ArnEquals": {"aws:SourceArn": [f"arn:aws:cloudwatch:us-east-1:{ACCOUNT}:alarm:audit-baseline-test-{d.name}"
+        "ArnLike": {"aws:SourceArn": [f"arn:aws:cloudwatch:us-east-1:{ACCOUNT}:alarm:audit-baseline-test-{d.name}"
                                         for d in DETECTIONS]},
         "StringEquals": {"aws:SourceAccount": ACCOUNT}}
     assert Plan.statements(plan.one("aws:kms/key:Key"))["CloudWatchAlarmsPublishEncrypted"]["Principal"] == {
