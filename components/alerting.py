@@ -45,13 +45,15 @@ class Alerting(pulumi.ComponentResource):
         tags = dict(args.tags) or None
         chosen = [d for d in DETECTIONS if args.detections is None or d.name in args.detections]
         namespace = naming.metric_namespace(args.slug)
-        self.topic = aws.sns.Topic(f"{name}-alarms", kms_master_key_id=args.kms_key_arn, tags=tags, opts=child)
+        self.topic = aws.sns.Topic(f"{name}-alarms", name=naming.alarm_topic(args.slug),
+                                   kms_master_key_id=args.kms_key_arn, tags=tags, opts=child)
         # Only this stack's alarms publish: their ARNs are known from their names (no wildcard that another
-        # stack's alarm names could match).
+        # stack's alarm names could match). ArnLike on aws:SourceArn with aws:SourceAccount is the form of SNS's
+        # developer guide ("Allow any CloudWatch alarm to publish to a topic"), here with exact ARNs.
         alarm_arns = [args.scope.arn("cloudwatch", f"alarm:{naming.alarm(d.name, args.slug)}") for d in chosen]
         self.topic_policy = aws.sns.TopicPolicy(f"{name}-alarms-policy", arn=self.topic.arn, policy=render([
             allow("CloudWatchAlarmsPublish", service("cloudwatch.amazonaws.com"), "SNS:Publish", self.topic.arn,
-                  {"ArnEquals": {"aws:SourceArn": alarm_arns},
+                  {"ArnLike": {"aws:SourceArn": alarm_arns},
                    "StringEquals": {"aws:SourceAccount": args.scope.account_id}}),
             policy_docs.deny_insecure_publish(self.topic.arn)]), opts=child)
         for i, email in enumerate(args.emails):

@@ -31,9 +31,10 @@ class AuditConfig(pulumi.ComponentResource):
         plans = config_plan.plan(s)
         org = s.organization_config
 
-        # --- the role Config records with (and, for a custom role, the policies the recorder waits for) ---
+        # --- the role Config records with: only for a recorder of ours (`existing` keeps the account's own);
+        # for a custom role, also the policies the recorder waits for ---
         self.role_policies: list[pulumi.Resource] = []
-        self.role_arn = self._config_role(name, s, scope, bucket_arn, tags)
+        self.role_arn = self._config_role(name, s, scope, bucket_arn, tags) if s.recorder == "create" else None
 
         # --- recorders, one per region ---
         self.recorders: dict[str, recorder_mod.RegionalRecorder] = {}
@@ -44,9 +45,9 @@ class AuditConfig(pulumi.ComponentResource):
                     f"{name}-{p.region}", recorder_mod.RegionalRecorderArgs(
                         region=region_arg, home=p.region == s.iam_region, role_arn=self.role_arn,
                         bucket_name=bucket_name, kms_key_arn=bucket_kms_key_arn, account_id=scope.account_id,
-                        notifications=s.config_notifications, recording_frequency=s.recording_frequency,
-                        snapshot_frequency=s.snapshot_frequency, role_policies=self.role_policies, tags=tags),
-                    opts=child)
+                        notifications=s.config_notifications, topic_name=naming.config_topic(slug, p.region),
+                        recording_frequency=s.recording_frequency, snapshot_frequency=s.snapshot_frequency,
+                        role_policies=self.role_policies, tags=tags), opts=child)
 
         # --- remediation role (only the actions of the runbooks actually deployed) ---
         remediated = config_plan.remediated_rules(s)

@@ -93,6 +93,16 @@ def unmirrored_table() -> str:
     return "\n".join(rows)
 
 
+def _where(rule_name: str) -> str:
+    from .config_plan import is_cloudtrail_rule, is_iam_rule
+    from audit_pack import catalog
+    if is_cloudtrail_rule(rule_name):
+        return "the trail's home region"
+    if catalog.RULES_BY_NAME[rule_name]["placement"] == "every-region":
+        return "every Config region"
+    return "IAM region (`globalResourcesRegion`, default home)" if is_iam_rule(rule_name) else "home region"
+
+
 def config_rules_table() -> str:
     from audit_pack import catalog
     rows = ["| rule | identifier | trigger | where | parameters | remediation |", "|---|---|---|---|---|---|"]
@@ -100,7 +110,7 @@ def config_rules_table() -> str:
         trigger = " + ".join(t for t in (("changes" if r["trigger"]["changes"] else ""),
                                          (f"periodic ({r['trigger']['periodic']})" if r["trigger"]["periodic"] else ""))
                              if t)
-        where = "home region" if r["placement"] == "home-region" else "every Config region"
+        where = _where(r["name"])
         group = "baseline" if r["baseline"] else "CIS pack"
         params = ", ".join(f"{k}={v}" for k, v in r["parameters"].items()) or "–"
         fix = "–"

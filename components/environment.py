@@ -58,7 +58,7 @@ def discover(settings: Settings, opts: Optional[pulumi.InvokeOptions] = None) ->
     account = identity.account_id
 
     role_exists = False
-    if s.config and s.config_role == "service-linked":
+    if s.config and s.recorder == "create" and s.config_role == "service-linked":
         roles = aws.iam.get_roles(path_prefix=CONFIG_SLR_PATH_PREFIX, opts=opts)
         role_exists = CONFIG_SLR_NAME in (roles.names or [])
 

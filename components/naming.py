@@ -62,6 +62,14 @@ def delivery_topic(trail_name: str, slug: str) -> str:
     return f"{safe(trail_name)}-{slug}-log-delivery"
 
 
+def alarm_topic(slug: str) -> str:
+    return f"audit-baseline-{slug}-alarms"
+
+
+def config_topic(slug: str, region: str) -> str:
+    return f"audit-baseline-{slug}-config-{region}"
+
+
 def config_rule(rule_name: str, slug: str) -> str:
     return f"{rule_name}-{slug}"
 

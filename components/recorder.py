@@ -44,6 +44,8 @@ class RegionalRecorderArgs:
     kms_key_arn: Optional[pulumi.Input[str]]
     """Key for delivered objects (the bucket's SSE-KMS key), or None for SSE-S3."""
     account_id: pulumi.Input[str]
+    topic_name: Optional[str] = None
+    """The notification topic's name (per stack and region: ``naming.config_topic``)."""
     notifications: bool = False
     """An SNS topic for the delivery channel. Not KMS-encrypted: AWS Config does not support encrypted
     topics (AWS Config developer guide, "Permissions for the Amazon SNS Topic")."""
@@ -68,8 +70,8 @@ class RegionalRecorder(pulumi.ComponentResource):
             # must allow (AWS Config developer guide, "Permissions for the Amazon SNS Topic");
             # aws:SourceAccount keeps other accounts' Config from using it (IAM user guide, "The confused
             # deputy problem").
-            self.topic = aws.sns.Topic(f"{name}-notifications", region=region, tags=dict(args.tags) or None,
-                                       opts=child)
+            self.topic = aws.sns.Topic(f"{name}-notifications", name=args.topic_name, region=region,
+                                       tags=dict(args.tags) or None, opts=child)
             self.topic_policy = aws.sns.TopicPolicy(
                 f"{name}-notifications-policy", arn=self.topic.arn, region=region,
                 policy=render([

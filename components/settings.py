@@ -266,8 +266,10 @@ class Settings(BaseModel):
         "How often Config delivers a configuration snapshot to the bucket.")
     config_role: OneOf(*CONFIG_ROLES) = Setting(
         "service-linked", ", ".join(CONFIG_ROLES),
-        "Config's role: create the service-linked role, use the `existing-service-linked` one, or a `custom` "
-        "role (AWS_ConfigRole plus scoped write access).")
+        "The role of the recorder this stack creates (`recorder: create`): `service-linked` uses "
+        "AWSServiceRoleForConfig, looked up and created only when missing (never deleted with the stack); "
+        "`existing-service-linked` assumes it exists without looking; `custom`: a role with AWS_ConfigRole plus "
+        "scoped write access.")
     baseline_rules_as: OneOf("rules", "pack") = Setting(
         "rules", "rules, pack",
         "Deploy the baseline's thirteen rules as individual Config `rules` or as one conformance `pack`.")

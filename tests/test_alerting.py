@@ -37,8 +37,9 @@ def test_exact_filter_patterns(plan):
         '{ ($.errorCode = "*UnauthorizedOperation") || ($.errorCode = "AccessDenied*") }')
     assert patterns["kms-key-disable-or-deletion"] == (
         "{ ($.eventSource = kms.amazonaws.com) && (($.eventName = DisableKey) || ($.eventName = ScheduleKeyDeletion)) }")
-    assert patterns["console-signin-without-mfa"] == (
-        '{ ($.eventName = "ConsoleLogin") && ($.additionalEventData.MFAUsed != "Yes") }')
+    assert patterns["console-signin-without-mfa"] == (  # CIS's pattern: IAM users' successful sign-ins
+        '{ ($.eventName = "ConsoleLogin") && ($.additionalEventData.MFAUsed != "Yes") && '
+        '($.userIdentity.type = "IAMUser") && ($.responseElements.ConsoleLogin = "Success") }')
     assert patterns == {d.name: d.pattern for d in DETECTIONS}
     group = plan.one("aws:cloudwatch/logGroup:LogGroup").inputs["name"]
     assert {r.inputs["logGroupName"] for r in plan.of_type(FILTER)} == {group}
@@ -67,7 +68,7 @@ def test_topic_is_encrypted_and_only_this_accounts_alarms_publish(plan):
     statements = Plan.statements(plan.one("aws:sns/topicPolicy:TopicPolicy", "audit-alerting-alarms-policy"))
     # exactly this stack's alarms (no wildcard another stack's alarm names could match)
     assert statements["CloudWatchAlarmsPublish"]["Condition"] == {
-        "ArnEquals": {"aws:SourceArn": [f"arn:aws:cloudwatch:us-east-1:{ACCOUNT}:alarm:audit-baseline-test-{d.name}"
+        "ArnLike": {"aws:SourceArn": [f"arn:aws:cloudwatch:us-east-1:{ACCOUNT}:alarm:audit-baseline-test-{d.name}"
                                         for d in DETECTIONS]},
         "StringEquals": {"aws:SourceAccount": ACCOUNT}}
     assert Plan.statements(plan.one("aws:kms/key:Key"))["CloudWatchAlarmsPublishEncrypted"]["Principal"] == {
@@ -146,3 +147,16 @@ def test_each_filter_matches_exactly_what_its_query_returns(detection, synthetic
             (row[0], row[2], row[6]) for row in rows], f"{detection.name} over {folder.name}"
         total += len(rows)
     assert total >= 1, f"{detection.name}: no record on any set"
+
+
+def test_console_signin_without_mfa_is_iam_users_successful_signins_only():
+    """CIS AWS Foundations (v1.4.0 4.2, Security Hub CloudWatch.2): IAM users, successful sign-ins."""
+    (detection,) = [d for d in DETECTIONS if d.name == "console-signin-without-mfa"]
+    match = compile_pattern(detection.pattern)
+
+    def login(kind, outcome, mfa):
+        return {"eventName": "ConsoleLogin", "userIdentity": {"type": kind},
+                "responseElements": {"ConsoleLogin": outcome}, "additionalEventData": {"MFAUsed": mfa}}
+    assert [match(login(*case)) for case in (("IAMUser", "Success", "No"), ("IAMUser", "Success", "Yes"),
+                                             ("IAMUser", "Failure", "No"), ("AssumedRole", "Success", "No"),
+                                             ("Root", "Success", "No"))] == [True, False, False, False, False]

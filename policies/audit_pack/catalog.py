@@ -227,7 +227,9 @@ RULES: tuple[dict, ...] = (
           mirror=_mirror("resource", "advisory"), steps="Set enable_key_rotation=True on the aws.kms.Key."),
     _rule("vpc-flow-logs-enabled", "VPC_FLOW_LOGS_ENABLED",
           "VPCs have flow logs.", resource_types=["AWS::EC2::VPC"], periodic=DAILY, severity="medium",
-          parameters={"trafficType": "REJECT"},
+          # No trafficType: the rule's page documents it only as "TrafficType of flow logs" (optional), i.e. the
+          # one type to look for, and a VPC that logs ALL traffic (more than CIS 3.7's REJECT) must not be flagged
+          # for lacking a REJECT-only flow log. Without it the rule checks that flow logs exist, like the mirror.
           controls=[f"{CIS} 3.7", *[f"{NIST} {c}" for c in ("AU-2", "AU-3", "AU-12", "CA-7")]],
           mirror=_mirror("stack", "advisory"),
           steps="Add an aws.ec2.FlowLog with vpc_id set to the VPC (traffic_type REJECT or ALL)."),
