@@ -305,3 +305,23 @@ def test_a_yaml_alias_bomb_prints_a_few_hundred_characters(program_copy):
     assert len(result.stderr) < 800, len(result.stderr)
     assert f"  - {NS}:tags: '[[[[[[\"lol\", \"lol\"" in result.stderr
     assert "characters) is longer than the 100,000 characters a setting may hold" in result.stderr
+
+
+def test_keys_the_cli_hands_over_in_the_environment_are_read_too(monkeypatch):
+    """Under `pulumi up` the language host passes config as PULUMI_CONFIG and secret keys as
+    PULUMI_CONFIG_SECRET_KEYS; the program reads both, not only what the SDK was told."""
+    from pulumi.runtime import config as runtime_config
+    token = runtime_config.CONFIG.set({})
+    try:
+        monkeypatch.setenv("PULUMI_CONFIG", json.dumps({
+            "aws:region": "us-east-1", f"{NS}:recorder": "create", "aws:cloudWatchLogs": "true",
+            f"{NS}:alertHttpsEndpoints": "not a url"}))
+        monkeypatch.setenv("PULUMI_CONFIG_SECRET_KEYS", json.dumps([f"{NS}:alertHttpsEndpoints"]))
+        with pytest.raises(SettingsError) as caught:
+            Settings.from_config()
+    finally:
+        runtime_config.CONFIG.reset(token)
+    assert caught.value.problems == [
+        f"{NS}:alertHttpsEndpoints: [secret] is not valid; expected a list of https:// URLs",
+        f"aws:cloudWatchLogs: 'cloudWatchLogs' is a setting of this project, not of the AWS provider; set "
+        f"'{NS}:cloudWatchLogs' instead"]
