@@ -31,7 +31,10 @@ DETECTIONS: tuple[Detection, ...] = (
               '{ ($.errorCode = "*UnauthorizedOperation") || ($.errorCode = "AccessDenied*") }',
               "Calls refused for lack of permission"),
     Detection("console-signin-without-mfa", f"{CIS} 4.2", "console_login_without_mfa",
-              '{ ($.eventName = "ConsoleLogin") && ($.additionalEventData.MFAUsed != "Yes") }',
+              # CIS's pattern: IAM users' successful sign-ins only. Federated (AssumedRole) sign-ins carry
+              # MFAUsed "No" because MFA happens at the identity provider; failures are 4.6's business.
+              '{ ($.eventName = "ConsoleLogin") && ($.additionalEventData.MFAUsed != "Yes") && '
+              '($.userIdentity.type = "IAMUser") && ($.responseElements.ConsoleLogin = "Success") }',
               "Console sign-in without MFA"),
     Detection("root-account-usage", f"{CIS} 4.3", "root_account_usage",
               '{ $.userIdentity.type = "Root" && $.userIdentity.invokedBy NOT EXISTS && '

@@ -8,11 +8,11 @@ import pulumi
 import pulumi_aws as aws
 
 from cloudtrail.detections import DETECTIONS
-from . import policy_docs
+from . import naming, policy_docs
 from .policy_docs import allow, render, service
 from .scope import Scope
 
-NAMESPACE = "AuditBaseline/CIS"
+NAMESPACE = "AuditBaseline/CIS"  # the stack's metrics are in NAMESPACE/<stack>
 
 
 def key_statements(account_id: pulumi.Input[str]) -> list[dict]:
@@ -34,6 +34,8 @@ class AlertingArgs:
     https_endpoints: Sequence[str] = ()
     period_seconds: int = 300
     tags: Mapping[str, str] = field(default_factory=dict)
+    slug: str = "stack"
+    """The stack's name part (``naming.stack_slug``): alarms and metrics are named per stack."""
 
 
 class Alerting(pulumi.ComponentResource):
@@ -41,8 +43,14 @@ class Alerting(pulumi.ComponentResource):
         super().__init__("audit-baseline:alerting:Alerting", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         tags = dict(args.tags) or None
-        self.topic = aws.sns.Topic(f"{name}-alarms", kms_master_key_id=args.kms_key_arn, tags=tags, opts=child)
-        alarm_arns = args.scope.arn("cloudwatch", f"alarm:{name}-*")
+        chosen = [d for d in DETECTIONS if args.detections is None or d.name in args.detections]
+        namespace = naming.metric_namespace(args.slug)
+        self.topic = aws.sns.Topic(f"{name}-alarms", name=naming.alarm_topic(args.slug),
+                                   kms_master_key_id=args.kms_key_arn, tags=tags, opts=child)
+        # Only this stack's alarms publish: their ARNs are known from their names (no wildcard that another
+        # stack's alarm names could match). ArnLike on aws:SourceArn with aws:SourceAccount is the form of SNS's
+        # developer guide ("Allow any CloudWatch alarm to publish to a topic"), here with exact ARNs.
+        alarm_arns = [args.scope.arn("cloudwatch", f"alarm:{naming.alarm(d.name, args.slug)}") for d in chosen]
         self.topic_policy = aws.sns.TopicPolicy(f"{name}-alarms-policy", arn=self.topic.arn, policy=render([
             allow("CloudWatchAlarmsPublish", service("cloudwatch.amazonaws.com"), "SNS:Publish", self.topic.arn,
                   {"ArnLike": {"aws:SourceArn": alarm_arns},
@@ -54,18 +62,17 @@ class Alerting(pulumi.ComponentResource):
         for i, url in enumerate(args.https_endpoints):
             aws.sns.TopicSubscription(f"{name}-https-{i}", topic=self.topic.arn, protocol="https", endpoint=url,
                                       opts=child)
-        chosen = [d for d in DETECTIONS if args.detections is None or d.name in args.detections]
         self.filters, self.alarms = {}, {}
         for d in chosen:
             metric = "".join(part.capitalize() for part in d.name.split("-"))
             self.filters[d.name] = aws.cloudwatch.LogMetricFilter(
-                f"{name}-{d.name}", name=f"{name}-{d.name}", log_group_name=args.log_group_name, pattern=d.pattern,
-                metric_transformation=aws.cloudwatch.LogMetricFilterMetricTransformationArgs(
-                    name=metric, namespace=NAMESPACE, value="1"), opts=child)
+                f"{name}-{d.name}", name=naming.alarm(d.name, args.slug), log_group_name=args.log_group_name,
+                pattern=d.pattern, metric_transformation=aws.cloudwatch.LogMetricFilterMetricTransformationArgs(
+                    name=metric, namespace=namespace, value="1"), opts=child)
             # One event is enough: each of these should be rare. No data means nothing happened.
             self.alarms[d.name] = aws.cloudwatch.MetricAlarm(
-                f"{name}-{d.name}-alarm", name=f"{name}-{d.name}", alarm_description=f"{d.cis}: {d.description}",
-                namespace=NAMESPACE, metric_name=metric, statistic="Sum", period=args.period_seconds,
+                f"{name}-{d.name}-alarm", name=naming.alarm(d.name, args.slug),
+                alarm_description=f"{d.cis}: {d.description}", namespace=namespace, metric_name=metric, statistic="Sum", period=args.period_seconds,
                 evaluation_periods=1, threshold=1, comparison_operator="GreaterThanOrEqualToThreshold",
                 treat_missing_data="notBreaching", alarm_actions=[self.topic.arn], tags=tags,
                 opts=pulumi.ResourceOptions(parent=self, depends_on=[self.filters[d.name], self.topic_policy]))

@@ -7,8 +7,8 @@ from typing import Optional
 import pulumi
 import pulumi_aws as aws
 
-from . import config_plan, conformance, recorder as recorder_mod, remediation
-from .audit_key import AuditKey, AuditKeyArgs
+from . import config_plan, conformance, naming, recorder as recorder_mod, remediation
+from .environment import Environment
 from .policy_docs import assume_role_policy, render
 from .scope import Scope
 from .settings import Settings
@@ -21,39 +21,39 @@ class AuditConfig(pulumi.ComponentResource):
 
     def __init__(self, name: str, settings: Settings, *, scope: Scope, bucket_name: pulumi.Input[str],
                  bucket_arn: pulumi.Input[str], bucket_kms_key_arn: Optional[pulumi.Input[str]],
-                 audit_key_arn: pulumi.Input[str], tags: dict, opts: Optional[pulumi.ResourceOptions] = None):
+                 audit_key_arn: pulumi.Input[str], tags: dict, environment: Optional[Environment] = None,
+                 slug: str = "stack", opts: Optional[pulumi.ResourceOptions] = None):
         super().__init__("audit-baseline:config:AuditConfig", name, None, opts)
         s = settings
+        self.slug = slug
+        self.environment = environment
         child = pulumi.ResourceOptions(parent=self)
         plans = config_plan.plan(s)
         org = s.organization_config
 
-        # --- the role Config records with ---
-        self.role_arn = self._config_role(name, s, scope, bucket_arn, tags)
+        # --- the role Config records with: only for a recorder of ours (`existing` keeps the account's own);
+        # for a custom role, also the policies the recorder waits for ---
+        self.role_policies: list[pulumi.Resource] = []
+        self.role_arn = self._config_role(name, s, scope, bucket_arn, tags) if s.recorder == "create" else None
 
         # --- recorders, one per region ---
         self.recorders: dict[str, recorder_mod.RegionalRecorder] = {}
         if s.recorder == "create":
             for p in plans:
                 region_arg = None if p.home else p.region
-                topic_key = audit_key_arn if p.home else AuditKey(
-                    f"{name}-key-{p.region}", AuditKeyArgs(
-                        account_id=scope.account_id, partition=scope.partition, region=p.region,
-                        statements=recorder_mod.key_statements(scope.account_id), protect=False,
-                        retain_on_delete=False, tags=tags, description="Encrypts AWS Config notifications"),
-                    opts=child).arn
                 self.recorders[p.region] = recorder_mod.RegionalRecorder(
                     f"{name}-{p.region}", recorder_mod.RegionalRecorderArgs(
-                        region=region_arg, home=p.home, role_arn=self.role_arn, bucket_name=bucket_name,
-                        kms_key_arn=bucket_kms_key_arn, topic_key_arn=topic_key, account_id=scope.account_id,
+                        region=region_arg, home=p.region == s.iam_region, role_arn=self.role_arn,
+                        bucket_name=bucket_name, kms_key_arn=bucket_kms_key_arn, account_id=scope.account_id,
+                        notifications=s.config_notifications, topic_name=naming.config_topic(slug, p.region),
                         recording_frequency=s.recording_frequency, snapshot_frequency=s.snapshot_frequency,
-                        tags=tags), opts=child)
+                        role_policies=self.role_policies, tags=tags), opts=child)
 
         # --- remediation role (only the actions of the runbooks actually deployed) ---
         remediated = config_plan.remediated_rules(s)
         self.remediation_role = remediation.RemediationRole(
-            f"{name}-remediation", account_id=scope.account_id, rule_names=remediated, tags=tags,
-            opts=child) if remediated else None
+            f"{name}-remediation", account_id=scope.account_id, partition=scope.partition, rule_names=remediated,
+            tags=tags, opts=child) if remediated else None
         values = {"automationRoleArn": self.remediation_role.arn if self.remediation_role else "",
                   "accountId": scope.account_id, "auditKeyArn": audit_key_arn}
 
@@ -71,6 +71,7 @@ class AuditConfig(pulumi.ComponentResource):
                 if rule_name in remediated and not org:  # AWS attaches no remediation to organization rules
                     self.remediations[(p.region, rule_name)] = remediation.configuration(
                         f"{name}-{rule_name}-{p.region}-remediation", rule_name, region=region_arg, values=values,
+                    config_rule_name=rule.name,
                         automatic=config_plan.automatic(rule_name, s),
                         opts=pulumi.ResourceOptions(parent=self, depends_on=[rule]))
             for pack_name, members in p.packs.items():
@@ -78,8 +79,8 @@ class AuditConfig(pulumi.ComponentResource):
                     lambda v, members=members, pack_name=pack_name: conformance.render(
                         members, s, v if remediated else None, conformance.DESCRIPTIONS[pack_name]))
                 self.packs[(p.region, pack_name)] = self._pack(
-                    f"{name}-pack-{pack_name}-{p.region}", f"audit-baseline-{pack_name}", region_arg, org, waits,
-                    template_body=body)
+                    f"{name}-pack-{pack_name}-{p.region}", naming.conformance_pack(pack_name, slug), region_arg, org,
+                    waits, template_body=body)
             for custom in s.custom_conformance_packs:
                 self.packs[(p.region, custom["name"])] = self._pack(
                     f"{name}-pack-{custom['name']}-{p.region}", custom["name"], region_arg, org, waits,
@@ -89,23 +90,28 @@ class AuditConfig(pulumi.ComponentResource):
         self.register_outputs({"roleArn": self.role_arn})
 
     # -- parts --
-    def _config_role(self, name: str, s: Settings, scope: Scope, bucket_arn, tags) -> pulumi.Output:
+    def _config_role(self, name: str, s: Settings, scope: Scope, bucket_arn, tags) -> pulumi.Input[str]:
+        """Config's service-linked role exists once per account, wherever Config was ever on: it is looked up
+        (``environment.discover``) and created only when missing, and never deleted with the stack
+        (``retain_on_delete``): other Config users in the account (Security Hub, Control Tower, organization
+        packs) depend on it, and IAM refuses to delete it while a recorder uses it."""
+        found = self.environment.config_role_exists if self.environment else False
+        if s.config_role == "existing-service-linked" or (s.config_role == "service-linked" and found):
+            return scope.arn("iam", SLR_PATH, regional=False)
         if s.config_role == "service-linked":
             slr = aws.iam.ServiceLinkedRole(f"{name}-service-linked-role", aws_service_name="config.amazonaws.com",
-                                            opts=pulumi.ResourceOptions(parent=self))
+                                            opts=pulumi.ResourceOptions(parent=self, retain_on_delete=True))
             return slr.arn
-        if s.config_role == "existing-service-linked":
-            return scope.arn("iam", SLR_PATH, regional=False)
         role = aws.iam.Role(
             f"{name}-role", description="AWS Config records and delivers with this role",
             assume_role_policy=assume_role_policy("config.amazonaws.com",
                                                   {"StringEquals": {"aws:SourceAccount": scope.account_id}}),
             tags=tags, opts=pulumi.ResourceOptions(parent=self))
-        aws.iam.RolePolicyAttachment(
+        managed = aws.iam.RolePolicyAttachment(
             f"{name}-role-managed", role=role.name,
             policy_arn=pulumi.Output.concat("arn:", scope.partition, ":iam::aws:policy/service-role/AWS_ConfigRole"),
             opts=pulumi.ResourceOptions(parent=self))
-        aws.iam.RolePolicy(f"{name}-role-delivery", role=role.id, policy=render([
+        delivery = aws.iam.RolePolicy(f"{name}-role-delivery", role=role.id, policy=render([
             {"Sid": "DeliverToBucket", "Effect": "Allow", "Action": "s3:PutObject",
              "Resource": pulumi.Output.concat(bucket_arn, f"/{recorder_mod.PREFIX}/AWSLogs/", scope.account_id,
                                               "/Config/*"),
@@ -118,6 +124,8 @@ class AuditConfig(pulumi.ComponentResource):
              "Resource": pulumi.Output.concat("arn:", scope.partition, ":kms:*:", scope.account_id, ":key/*"),
              "Condition": {"StringLike": {"kms:ViaService": ["s3.*.amazonaws.com", "sns.*.amazonaws.com"]}}},
         ]), opts=pulumi.ResourceOptions(parent=self))
+        # A recorder started before its role may write finds no permissions and fails to deliver.
+        self.role_policies.extend([managed, delivery])
         return role.arn
 
     def _rule(self, resource_name: str, rule_name: str, s: Settings, region, org: bool, tags,
@@ -127,13 +135,14 @@ class AuditConfig(pulumi.ComponentResource):
         params = config_plan.input_parameters_json(rule_name, s)
         frequency = config_plan.execution_frequency(rule_name)
         scope = config_plan.scope_types(rule_name)
+        physical = naming.config_rule(rule_name, self.slug)
         if org:
             return aws.cfg.OrganizationManagedRule(
-                resource_name, name=rule_name, rule_identifier=rule["identifier"], description=rule["description"],
+                resource_name, name=physical, rule_identifier=rule["identifier"], description=rule["description"],
                 input_parameters=params, maximum_execution_frequency=frequency,
                 resource_types_scopes=scope or None, region=region, opts=opts)
         return aws.cfg.Rule(
-            resource_name, name=rule_name, description=rule["description"],
+            resource_name, name=physical, description=rule["description"],
             source=aws.cfg.RuleSourceArgs(owner="AWS", source_identifier=rule["identifier"]),
             input_parameters=params, maximum_execution_frequency=frequency,
             scope=aws.cfg.RuleScopeArgs(compliance_resource_types=scope) if scope else None,
@@ -150,7 +159,7 @@ class AuditConfig(pulumi.ComponentResource):
             return None
         if kind == "account":
             return aws.cfg.ConfigurationAggregator(
-                f"{name}-aggregator", name="audit-baseline", tags=tags,
+                f"{name}-aggregator", name=naming.aggregator(self.slug), tags=tags,
                 account_aggregation_source=aws.cfg.ConfigurationAggregatorAccountAggregationSourceArgs(
                     account_ids=[scope.account_id], regions=list(s.config_regions)),
                 opts=pulumi.ResourceOptions(parent=self))
@@ -165,7 +174,7 @@ class AuditConfig(pulumi.ComponentResource):
                                             ":iam::aws:policy/service-role/AWSConfigRoleForOrganizations"),
             opts=pulumi.ResourceOptions(parent=self))
         return aws.cfg.ConfigurationAggregator(
-            f"{name}-aggregator", name="audit-baseline", tags=tags,
+            f"{name}-aggregator", name=naming.aggregator(self.slug), tags=tags,
             organization_aggregation_source=aws.cfg.ConfigurationAggregatorOrganizationAggregationSourceArgs(
                 role_arn=role.arn, all_regions=True),
             opts=pulumi.ResourceOptions(parent=self, depends_on=[attachment]))

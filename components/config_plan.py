@@ -1,8 +1,17 @@
 """Which Config rule runs where and how: pure functions of the settings and the rule catalog.
 
-Account-level and IAM rules run in the home region only (they would bill, and judge the same
-thing, in every region). No rule is evaluated twice in one account and region: the baseline's
-thirteen run either as individual rules or in the seed pack, and the CIS pack leaves them out.
+Rules the catalog places in one region (account-level and IAM rules) would bill, and judge the same
+thing, in every region; they run once:
+
+- CloudTrail rules in the trail's home region (the stack's region): a trail is one resource, and the
+  remediation runbooks can update a trail only from its home region (CloudTrail API reference, UpdateTrail).
+- IAM rules where Config records the global IAM resource types (``Settings.iam_region``): those types are
+  recorded only in regions available before February 2022 (AWS Config developer guide, "Recording AWS
+  Resources | Global Resources").
+- other account-level rules in the home region.
+
+No rule is evaluated twice in one account and region: the baseline's thirteen run either as individual
+rules or in the seed pack, and the CIS pack leaves them out.
 """
 from __future__ import annotations
 
@@ -28,6 +37,27 @@ class RegionPlan:
     """Conformance packs rendered from the catalog: pack name -> its rules."""
 
 
+def is_cloudtrail_rule(rule_name: str) -> bool:
+    rule = catalog.RULES_BY_NAME[rule_name]
+    return "CLOUD_TRAIL" in rule["identifier"] or "AWS::CloudTrail::Trail" in rule["resource_types"]
+
+
+def is_iam_rule(rule_name: str) -> bool:
+    """Rules that judge IAM users, the root user, access keys or the password policy."""
+    rule = catalog.RULES_BY_NAME[rule_name]
+    return ("IAM" in rule["identifier"] or rule["identifier"] in ("ROOT_ACCOUNT_MFA_ENABLED", "ACCESS_KEYS_ROTATED")
+            or any(t.startswith("AWS::IAM::") for t in rule["resource_types"]))
+
+
+def rule_region(rule_name: str, settings: Settings) -> str | None:
+    """The one region a rule runs in, or None for every Config region."""
+    if is_cloudtrail_rule(rule_name):
+        return settings.region
+    if catalog.RULES_BY_NAME[rule_name]["placement"] == "every-region":
+        return None
+    return settings.iam_region if is_iam_rule(rule_name) else settings.region
+
+
 def plan(settings: Settings) -> list[RegionPlan]:
     enabled = [r["name"] for r in catalog.RULES if r["name"] not in settings.disabled_rules]
     out = []
@@ -35,8 +65,7 @@ def plan(settings: Settings) -> list[RegionPlan]:
         home = region == settings.region
 
         def here(names) -> tuple:
-            return tuple(n for n in enabled if n in names and
-                         (home or catalog.RULES_BY_NAME[n]["placement"] == "every-region"))
+            return tuple(n for n in enabled if n in names and rule_region(n, settings) in (None, region))
 
         baseline = here(catalog.BASELINE_RULES)
         packs = {}
@@ -57,7 +86,10 @@ def input_parameters(rule_name: str, settings: Settings) -> dict[str, str]:
         if len(ports) <= 5:
             return {f"blockedPort{i}": str(p) for i, p in enumerate(ports, 1)}
         return {"blockedPorts": ",".join(str(p) for p in ports)}
-    return dict(catalog.RULES_BY_NAME[rule_name]["parameters"])
+    params = dict(catalog.RULES_BY_NAME[rule_name]["parameters"])
+    if rule_name == "iam-password-policy" and settings.password_max_age_days:
+        params["MaxPasswordAge"] = str(settings.password_max_age_days)
+    return params
 
 
 def input_parameters_json(rule_name: str, settings: Settings) -> str | None:
@@ -78,8 +110,12 @@ def scope_types(rule_name: str) -> list[str]:
 
 
 def remediated_rules(settings: Settings) -> list[str]:
-    """Rules whose remediation is deployed somewhere (individually or inside a pack)."""
-    if not settings.remediation:
+    """Rules whose remediation is deployed somewhere (individually or inside a pack).
+
+    None in organization mode: AWS attaches no remediation to organization rules, and an organization
+    conformance pack would deploy its remediation into every member account, where this account's
+    automation role does not exist (see README, "Organization mode")."""
+    if not settings.remediation or settings.organization_config:
         return []
     deployed = {n for p in plan(settings) for n in (*p.rules, *[m for ms in p.packs.values() for m in ms])}
     return [r["name"] for r in catalog.RULES if r["name"] in deployed and r["remediation"]]

@@ -1,7 +1,7 @@
 """Conformance pack templates rendered from the rule catalog.
 
 Templates carry literal values only (no intrinsic functions: Config refuses them) and stay under
-51,200 characters, the limit for an inline template body.
+51,200 bytes (UTF-8), the limit for an inline template body.
 """
 from __future__ import annotations
 
@@ -47,9 +47,10 @@ def render(rule_names: Sequence[str], settings: Settings, values: Optional[Mappi
             resources[logical_id(name, "Remediation")] = _remediation(name, settings, values)
     body = json.dumps({"AWSTemplateFormatVersion": "2010-09-09", "Description": description,
                        "Resources": resources}, indent=1, sort_keys=False)
-    if len(body) > TEMPLATE_BODY_LIMIT:
-        raise ValueError(f"conformance pack template of {len(body):,} characters is over the "
-                         f"{TEMPLATE_BODY_LIMIT:,}-character limit for an inline body")
+    size = len(body.encode("utf-8"))
+    if size > TEMPLATE_BODY_LIMIT:
+        raise ValueError(f"conformance pack template of {size:,} bytes is over the "
+                         f"{TEMPLATE_BODY_LIMIT:,}-byte limit for an inline body")
     return body
 
 

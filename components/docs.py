@@ -32,6 +32,14 @@ def settings_table() -> str:
     return "\n".join(rows)
 
 
+def limits_table() -> str:
+    from . import limits
+    rows = ["| AWS limit | at most | settings it bounds | where AWS states it |", "|---|---|---|---|"]
+    rows += [f"| {lim.name} | {lim.value:,} {lim.unit} | {', '.join(f'`{k}`' for k in lim.keys.split(', '))} | "
+             f"{lim.source} |" for lim in limits.LIMITS]
+    return "\n".join(rows)
+
+
 def _registered() -> dict:
     """Each mirror's registration (types read, shapes and joins covered, what stays unknown): the rule
     modules are the one source of this knowledge."""
@@ -98,6 +106,16 @@ def unmirrored_table() -> str:
     return "\n".join(rows)
 
 
+def _where(rule_name: str) -> str:
+    from .config_plan import is_cloudtrail_rule, is_iam_rule
+    from audit_pack import catalog
+    if is_cloudtrail_rule(rule_name):
+        return "the trail's home region"
+    if catalog.RULES_BY_NAME[rule_name]["placement"] == "every-region":
+        return "every Config region"
+    return "IAM region (`globalResourcesRegion`, default home)" if is_iam_rule(rule_name) else "home region"
+
+
 def config_rules_table() -> str:
     from audit_pack import catalog
     rows = ["| rule | identifier | trigger | where | parameters | remediation |", "|---|---|---|---|---|---|"]
@@ -105,7 +123,7 @@ def config_rules_table() -> str:
         trigger = " + ".join(t for t in (("changes" if r["trigger"]["changes"] else ""),
                                          (f"periodic ({r['trigger']['periodic']})" if r["trigger"]["periodic"] else ""))
                              if t)
-        where = "home region" if r["placement"] == "home-region" else "every Config region"
+        where = _where(r["name"])
         group = "baseline" if r["baseline"] else "CIS pack"
         params = ", ".join(f"{k}={v}" for k, v in r["parameters"].items()) or "–"
         fix = "–"
@@ -135,7 +153,7 @@ def detections_table() -> str:
 SECTIONS: dict[str, Callable[[], str]] = {"detections": detections_table, "settings": settings_table, "rules": rules_table,
                                           "coverage": coverage_section,
                                           "unmirrored": unmirrored_table, "config-rules": config_rules_table,
-                                          "queries": queries_table}
+                                          "queries": queries_table, "limits": limits_table}
 
 PACK_README_HEAD = """# aws-audit-baseline policy pack
 

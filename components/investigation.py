@@ -66,6 +66,10 @@ class InvestigationArgs:
     bytes_scanned_cutoff: int = 10 * 1024 ** 3
     results_expire_days: int = 30
     tags: Mapping[str, str] = field(default_factory=dict)
+    workgroup_name: str = "audit-baseline"
+    """Athena workgroup (one per stack: ``naming.workgroup``)."""
+    database_name: str = DATABASE
+    """Glue database (one per stack: ``naming.glue_database``)."""
 
 
 class Investigation(pulumi.ComponentResource):
@@ -80,7 +84,7 @@ class Investigation(pulumi.ComponentResource):
             policy_statements=[_results_statements], protect=False, retain_on_delete=False, tags=dict(args.tags)),
             opts=child)
         self.workgroup = aws.athena.Workgroup(
-            f"{name}-workgroup", name="audit-baseline", description="Investigations over the audit trail",
+            f"{name}-workgroup", name=args.workgroup_name, description="Investigations over the audit trail",
             force_destroy=False, tags=tags, opts=child,
             configuration=aws.athena.WorkgroupConfigurationArgs(
                 enforce_workgroup_configuration=True, publish_cloudwatch_metrics_enabled=True,
@@ -91,7 +95,7 @@ class Investigation(pulumi.ComponentResource):
                     output_location=pulumi.Output.concat("s3://", self.results.bucket_name, "/results/"),
                     encryption_configuration=aws.athena.WorkgroupConfigurationResultConfigurationEncryptionConfigurationArgs(
                         encryption_option="SSE_KMS", kms_key_arn=args.kms_key_arn))))
-        self.database = aws.glue.CatalogDatabase(f"{name}-database", name=DATABASE,
+        self.database = aws.glue.CatalogDatabase(f"{name}-database", name=args.database_name,
                                                  description="The audit baseline's CloudTrail logs", opts=child)
         regions = projected_regions(args.regions)
         location = logs_location(args.logs_bucket, args.log_prefix, args.organization_id)

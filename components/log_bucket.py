@@ -30,6 +30,11 @@ class LogBucketArgs:
     object_lock_days: int = 365
     """Default retention of locked objects."""
 
+    abort_incomplete_uploads_days: int = 7
+    """Abort multipart uploads left incomplete this many days after they began (their parts are
+    billed storage nobody can read; S3 user guide, "Configuring a bucket lifecycle configuration to
+    delete incomplete multipart uploads")."""
+
     policy_statements: Sequence[StatementSource] = ()
     """Statements other components need in the bucket's one policy, given the bucket's ARN."""
 
@@ -78,10 +83,10 @@ class LogBucket(pulumi.ComponentResource):
         self.encryption = aws.s3.BucketServerSideEncryptionConfiguration(
             f"{name}-encryption", bucket=bucket_id, rules=[_encryption_rule(args.kms_key_arn)], opts=child)
 
-        lifecycle_rules = _lifecycle_rules(args.glacier_after_days, args.expire_after_days)
         self.lifecycle = aws.s3.BucketLifecycleConfiguration(
-            f"{name}-lifecycle", bucket=bucket_id, rules=lifecycle_rules,
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[self.versioning])) if lifecycle_rules else None
+            f"{name}-lifecycle", bucket=bucket_id,
+            rules=_lifecycle_rules(args.glacier_after_days, args.expire_after_days, args.abort_incomplete_uploads_days),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[self.versioning]))
 
         self.object_lock = aws.s3.BucketObjectLockConfiguration(
             f"{name}-object-lock", bucket=bucket_id,
@@ -125,9 +130,19 @@ ARCHIVE_STORAGE_CLASS = "GLACIER_IR"
 STORAGE_CLASSES_ATHENA_READS = ("STANDARD", "STANDARD_IA", "ONEZONE_IA", "INTELLIGENT_TIERING", "GLACIER_IR")
 
 
-def _lifecycle_rules(glacier_after_days: int, expire_after_days: int) -> list:
+def _lifecycle_rules(glacier_after_days: int, expire_after_days: int, abort_after_days: int) -> list:
+    """Archive-then-expire (when either is set), and always the abort of incomplete multipart uploads.
+
+    The abort rule has a prefix filter only: S3 refuses ``AbortIncompleteMultipartUpload`` in a rule
+    whose filter names tags.
+    """
+    rules = [aws.s3.BucketLifecycleConfigurationRuleArgs(
+        id="abort-incomplete-multipart-uploads", status="Enabled",
+        filter=aws.s3.BucketLifecycleConfigurationRuleFilterArgs(prefix=""),
+        abort_incomplete_multipart_upload=aws.s3.BucketLifecycleConfigurationRuleAbortIncompleteMultipartUploadArgs(
+            days_after_initiation=abort_after_days))]
     if not glacier_after_days and not expire_after_days:
-        return []
+        return rules
     transitions = [aws.s3.BucketLifecycleConfigurationRuleTransitionArgs(
         days=glacier_after_days, storage_class=ARCHIVE_STORAGE_CLASS)] if glacier_after_days else None
     expiration = aws.s3.BucketLifecycleConfigurationRuleExpirationArgs(
@@ -137,4 +152,4 @@ def _lifecycle_rules(glacier_after_days: int, expire_after_days: int) -> list:
     return [aws.s3.BucketLifecycleConfigurationRuleArgs(
         id="archive-then-expire", status="Enabled",
         filter=aws.s3.BucketLifecycleConfigurationRuleFilterArgs(prefix=""),
-        transitions=transitions, expiration=expiration, noncurrent_version_expiration=noncurrent)]
+        transitions=transitions, expiration=expiration, noncurrent_version_expiration=noncurrent), *rules]

@@ -38,6 +38,16 @@ def allow(sid: str, principal: Mapping[str, Any], actions: str | Sequence[str], 
     return statement
 
 
+def statement(sid: str, actions: str | Sequence[str], resources: Any,
+              condition: Mapping[str, Any] | None = None) -> dict:
+    """An identity-policy Allow statement (no principal)."""
+    out = {"Sid": sid, "Effect": "Allow", "Action": actions if isinstance(actions, str) else list(actions),
+           "Resource": resources}
+    if condition:
+        out["Condition"] = dict(condition)
+    return out
+
+
 def deny_insecure_transport(bucket_arn: Any) -> dict:
     """Refuse every request to the bucket that is not made over TLS."""
     return {

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Mapping, Optional
+from typing import Mapping, Optional, Sequence
 
 import pulumi
 import pulumi_aws as aws
@@ -28,7 +28,7 @@ def bucket_statements(bucket_arn, *, account_id: pulumi.Input[str], prefix: str 
 
 
 def key_statements(account_id: pulumi.Input[str]) -> list[dict]:
-    """Config writes through the bucket's default encryption and publishes to encrypted topics."""
+    """Config writes through the bucket's default encryption (SSE-KMS with the audit key)."""
     return [allow("ConfigUseOfKey", service(CONFIG), ["kms:Decrypt", "kms:GenerateDataKey*"], "*",
                   {"StringEquals": {"aws:SourceAccount": account_id}})]
 
@@ -38,48 +38,60 @@ class RegionalRecorderArgs:
     region: Optional[str]
     """None for the provider's (home) region, otherwise the region's name."""
     home: bool
-    """Records global resource types (IAM) only in the home region."""
+    """Records the global resource types (IAM): true in one region only, ``Settings.iam_region``."""
     role_arn: pulumi.Input[str]
     bucket_name: pulumi.Input[str]
     kms_key_arn: Optional[pulumi.Input[str]]
     """Key for delivered objects (the bucket's SSE-KMS key), or None for SSE-S3."""
-    topic_key_arn: pulumi.Input[str]
-    """Key encrypting the notification topic; it must be in this region."""
     account_id: pulumi.Input[str]
+    topic_name: Optional[str] = None
+    """The notification topic's name (per stack and region: ``naming.config_topic``)."""
+    notifications: bool = False
+    """An SNS topic for the delivery channel. Not KMS-encrypted: AWS Config does not support encrypted
+    topics (AWS Config developer guide, "Permissions for the Amazon SNS Topic")."""
     recording_frequency: str = "CONTINUOUS"
     snapshot_frequency: str = "TwentyFour_Hours"
+    role_policies: Sequence[pulumi.Resource] = ()
+    """The role's policies (a custom role's attachment and inline policy): the recorder waits for them."""
     tags: Mapping[str, str] = field(default_factory=dict)
 
 
 class RegionalRecorder(pulumi.ComponentResource):
-    """Recorder (all supported types), delivery channel, recorder status and SNS topic of one region."""
+    """Recorder (all supported types), delivery channel, recorder status and, optionally, the SNS topic of
+    one region."""
 
     def __init__(self, name: str, args: RegionalRecorderArgs, opts: Optional[pulumi.ResourceOptions] = None):
         super().__init__("audit-baseline:config:RegionalRecorder", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         region = args.region
-        self.topic = aws.sns.Topic(f"{name}-notifications", kms_master_key_id=args.topic_key_arn, region=region,
-                                   tags=dict(args.tags) or None, opts=child)
-        self.topic_policy = aws.sns.TopicPolicy(
-            f"{name}-notifications-policy", arn=self.topic.arn, region=region,
-            policy=render([
-                allow("ConfigPublish", service(CONFIG), "SNS:Publish", self.topic.arn,
-                      {"StringEquals": {"aws:SourceAccount": args.account_id}}),
-                deny_insecure_publish(self.topic.arn)]),
-            opts=child)
+        self.topic = self.topic_policy = None
+        if args.notifications:
+            # With the service-linked role Config publishes as its service principal, which the topic policy
+            # must allow (AWS Config developer guide, "Permissions for the Amazon SNS Topic");
+            # aws:SourceAccount keeps other accounts' Config from using it (IAM user guide, "The confused
+            # deputy problem").
+            self.topic = aws.sns.Topic(f"{name}-notifications", name=args.topic_name, region=region,
+                                       tags=dict(args.tags) or None, opts=child)
+            self.topic_policy = aws.sns.TopicPolicy(
+                f"{name}-notifications-policy", arn=self.topic.arn, region=region,
+                policy=render([
+                    allow("ConfigPublish", service(CONFIG), "SNS:Publish", self.topic.arn,
+                          {"StringEquals": {"aws:SourceAccount": args.account_id}}),
+                    deny_insecure_publish(self.topic.arn)]),
+                opts=child)
         self.recorder = aws.cfg.Recorder(
             f"{name}-recorder", name="audit-baseline", role_arn=args.role_arn, region=region,
             recording_group=aws.cfg.RecorderRecordingGroupArgs(
                 all_supported=True, include_global_resource_types=args.home),
             recording_mode=aws.cfg.RecorderRecordingModeArgs(recording_frequency=args.recording_frequency),
-            opts=child)
+            opts=pulumi.ResourceOptions(parent=self, depends_on=list(args.role_policies)))
         self.channel = aws.cfg.DeliveryChannel(
             f"{name}-channel", name="audit-baseline", s3_bucket_name=args.bucket_name, s3_key_prefix=PREFIX,
-            s3_kms_key_arn=args.kms_key_arn, sns_topic_arn=self.topic.arn, region=region,
+            s3_kms_key_arn=args.kms_key_arn, sns_topic_arn=self.topic.arn if self.topic else None, region=region,
             snapshot_delivery_properties=aws.cfg.DeliveryChannelSnapshotDeliveryPropertiesArgs(
                 delivery_frequency=args.snapshot_frequency),
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[self.recorder, self.topic_policy]))
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[self.recorder, *filter(None, [self.topic_policy])]))
         self.status = aws.cfg.RecorderStatus(
             f"{name}-status", name=self.recorder.name, is_enabled=True, region=region,
             opts=pulumi.ResourceOptions(parent=self, depends_on=[self.channel]))
-        self.register_outputs({"topicArn": self.topic.arn})
+        self.register_outputs({"topicArn": self.topic.arn if self.topic else None})

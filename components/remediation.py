@@ -36,11 +36,62 @@ def parameters(rule_name: str, values: Mapping[str, str]) -> dict[str, dict]:
     return out
 
 
+# What each runbook action may touch, from the Service Authorization Reference ("Actions, resources,
+# and condition keys for" Amazon S3, Amazon EC2, AWS CloudTrail, AWS Systems Manager): the statement
+# it belongs to, and the resources of this account and partition it is limited to. Actions the
+# reference lists without a resource type (account-level and Describe calls) can only take "*".
+_BUCKETS, _GROUPS, _TRAILS, _AUTOMATION, _ACCOUNT = (
+    "RemediateBuckets", "RemediateSecurityGroups", "RemediateTrails", "FollowAutomation", "AccountLevelActions")
+ACTION_SCOPES: dict[str, str] = {
+    "s3:GetBucketPublicAccessBlock": _BUCKETS, "s3:PutBucketPublicAccessBlock": _BUCKETS,  # bucket*
+    "ec2:RevokeSecurityGroupIngress": _GROUPS,  # security-group*, security-group-rule
+    "cloudtrail:GetTrail": _TRAILS, "cloudtrail:UpdateTrail": _TRAILS,  # trail*
+    # StartAutomationExecution: document* (AWS-owned runbooks have no account in their ARN) and
+    # automation-execution; GetAutomationExecution: automation-execution*.
+    "ssm:StartAutomationExecution": _AUTOMATION, "ssm:GetAutomationExecution": _AUTOMATION,
+    "ec2:DescribeSecurityGroups": _ACCOUNT, "ec2:EnableEbsEncryptionByDefault": _ACCOUNT,
+    "ec2:GetEbsEncryptionByDefault": _ACCOUNT, "s3:GetAccountPublicAccessBlock": _ACCOUNT,
+    "s3:PutAccountPublicAccessBlock": _ACCOUNT,
+}
+
+
+def statements(rule_names: Sequence[str], *, partition: pulumi.Input[str], account_id: pulumi.Input[str]) -> list[dict]:
+    """The automation role's statements: each runbook action limited to this account's buckets, security
+    groups, trails or automation executions where IAM can limit it, ``"*"`` only where it cannot.
+
+    Bucket ARNs carry no account, so bucket actions are held to this account by ``s3:ResourceAccount``.
+    Raises ``ValueError`` for an action without a known scope (a catalog runbook this table misses).
+    """
+    def arn(service: str, resource: str, account: pulumi.Input[str] = account_id) -> pulumi.Output:
+        return pulumi.Output.concat("arn:", partition, f":{service}:*:", account, f":{resource}")
+
+    scopes = {
+        _BUCKETS: ([pulumi.Output.concat("arn:", partition, ":s3:::*")],
+                   {"StringEquals": {"s3:ResourceAccount": account_id}}),
+        _GROUPS: ([arn("ec2", "security-group/*"), arn("ec2", "security-group-rule/*")], None),
+        _TRAILS: ([arn("cloudtrail", "trail/*")], None),
+        _AUTOMATION: ([arn("ssm", "document/*", account=""), arn("ssm", "automation-execution/*")], None),
+        _ACCOUNT: ("*", None),
+    }
+    actions = permissions(rule_names)
+    unknown = [a for a in actions if a not in ACTION_SCOPES]
+    if unknown:
+        raise ValueError(f"runbook actions without a resource scope in remediation.ACTION_SCOPES: {unknown}")
+    out = []
+    for sid, (resources, condition) in scopes.items():
+        chosen = [a for a in actions if ACTION_SCOPES[a] == sid]
+        if chosen:
+            out.append(policy_docs.statement(sid, chosen, resources, condition))
+    return out
+
+
 class RemediationRole(pulumi.ComponentResource):
-    """The role SSM Automation assumes to remediate: only the actions the chosen runbooks need."""
+    """The role SSM Automation assumes to remediate: only the actions the chosen runbooks need, each on
+    this account's resources where IAM allows (see ``statements``)."""
 
     def __init__(self, name: str, *, account_id: pulumi.Input[str], rule_names: Sequence[str],
-                 tags: Optional[Mapping[str, str]] = None, opts: Optional[pulumi.ResourceOptions] = None):
+                 partition: pulumi.Input[str] = "aws", tags: Optional[Mapping[str, str]] = None,
+                 opts: Optional[pulumi.ResourceOptions] = None):
         super().__init__("audit-baseline:config:RemediationRole", name, None, opts)
         self.actions = permissions(rule_names)
         self.role = aws.iam.Role(
@@ -50,16 +101,17 @@ class RemediationRole(pulumi.ComponentResource):
             tags=dict(tags or {}) or None, opts=pulumi.ResourceOptions(parent=self))
         self.policy = aws.iam.RolePolicy(
             f"{name}-runbooks", role=self.role.id,
-            policy=policy_docs.render([{"Sid": "RunbookActions", "Effect": "Allow", "Action": self.actions,
-                                        "Resource": "*"}]),
+            policy=policy_docs.render(statements(rule_names, partition=partition, account_id=account_id)),
             opts=pulumi.ResourceOptions(parent=self))
         self.arn = self.role.arn
         self.register_outputs({"arn": self.arn})
 
 
 def configuration(name: str, rule_name: str, *, region: Optional[str], values: Mapping[str, pulumi.Input[str]],
-                  automatic: bool, opts: pulumi.ResourceOptions) -> aws.cfg.RemediationConfiguration:
-    """A RemediationConfiguration for an individually deployed rule."""
+                  automatic: bool, opts: pulumi.ResourceOptions,
+                  config_rule_name: Optional[pulumi.Input[str]] = None) -> aws.cfg.RemediationConfiguration:
+    """A RemediationConfiguration for an individually deployed rule (``rule_name``: its catalog name;
+    ``config_rule_name``: its physical name in Config, default the catalog name)."""
     remediation = catalog.RULES_BY_NAME[rule_name]["remediation"]
     spec = dict(remediation["parameters"])
     params = []
@@ -72,7 +124,7 @@ def configuration(name: str, rule_name: str, *, region: Optional[str], values: M
     params.append(aws.cfg.RemediationConfigurationParameterArgs(
         name="AutomationAssumeRole", static_value=values["automationRoleArn"]))
     return aws.cfg.RemediationConfiguration(
-        name, config_rule_name=rule_name, target_type="SSM_DOCUMENT", target_id=remediation["document"],
+        name, config_rule_name=config_rule_name or rule_name, target_type="SSM_DOCUMENT", target_id=remediation["document"],
         parameters=params, automatic=automatic, maximum_automatic_attempts=ATTEMPTS,
         retry_attempt_seconds=RETRY_SECONDS, region=region,
         execution_controls=aws.cfg.RemediationConfigurationExecutionControlsArgs(

@@ -6,6 +6,7 @@ resources, so that policies can name a resource before it exists (no dependency 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Optional
 
 import pulumi
 import pulumi_aws as aws
@@ -13,9 +14,13 @@ import pulumi_aws as aws
 
 @dataclass(frozen=True)
 class Scope:
-    account_id: pulumi.Output
-    partition: pulumi.Output
+    account_id: pulumi.Input[str]
+    """The account the stack deploys into (the caller's)."""
+    partition: pulumi.Input[str]
     region: str
+    trail_account_id: Optional[pulumi.Input[str]] = None
+    """The account that owns the trail: the organization's management account for an organization trail
+    created from a delegated administrator account, otherwise ``account_id`` (None means the same)."""
 
     @classmethod
     def current(cls, region: str, opts: pulumi.InvokeOptions | None = None) -> "Scope":
@@ -23,10 +28,15 @@ class Scope:
         partition = aws.get_partition_output(opts=opts)
         return cls(account_id=identity.account_id, partition=partition.partition, region=region)
 
-    def arn(self, service: str, resource: str, *, regional: bool = True) -> pulumi.Output:
-        """``arn:<partition>:<service>:<region>:<account>:<resource>``."""
+    @property
+    def trail_owner(self) -> pulumi.Input[str]:
+        return self.trail_account_id if self.trail_account_id is not None else self.account_id
+
+    def arn(self, service: str, resource: str, *, regional: bool = True,
+            account: Optional[pulumi.Input[str]] = None) -> pulumi.Output:
+        """``arn:<partition>:<service>:<region>:<account>:<resource>`` (``account`` defaults to this account)."""
         return pulumi.Output.concat("arn:", self.partition, ":", service, ":", self.region if regional else "",
-                                    ":", self.account_id, ":", resource)
+                                    ":", self.account_id if account is None else account, ":", resource)
 
     @property
     def root_arn(self) -> pulumi.Output:

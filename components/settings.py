@@ -1,23 +1,31 @@
-"""Typed, validated stack settings for the audit baseline.
+"""Typed, validated stack settings for the audit baseline: one pydantic model.
 
-Every setting is declared once in ``FIELDS`` (name, type, default, what is allowed, doc); the
-loader, the error messages and the README's settings table all read that one list. Reading the
-settings never registers a resource: every mistake in the stack's config is collected and
-reported as one ``SettingsError`` before the program declares anything.
+Every setting is one field of ``Settings``: its type says what is allowed (and the message when it
+is not), its default, its config key (the camelCase of the attribute) and its documentation; the
+README's settings table is generated from the fields (``FIELDS``). Reading the settings never
+registers a resource: every mistake in the stack's config is collected and reported as one
+``SettingsError`` before the program declares anything: unknown keys (with the closest key), each
+invalid value (key, value, what is allowed), combinations and AWS limits (``limits``).
 """
 from __future__ import annotations
 
 import difflib
+from collections import namedtuple
 import json
 import re
-from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping, Optional, Sequence
+from dataclasses import dataclass
+from typing import Annotated, Any, Callable, Collection, Literal, Mapping, Optional, Sequence
 
 import pulumi
-
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, Strict, StringConstraints, \
+    ValidationError
+from pydantic.alias_generators import to_camel
+from pydantic_core import PydanticCustomError
 from pulumi_aws._enums import Region  # the provider's own list of regions; no resources imported
 
 from audit_pack import catalog
+
+from . import limits, stack_keys
 
 NAMESPACE = "audit-baseline"
 
@@ -27,27 +35,10 @@ REGIONS: tuple[str, ...] = tuple(sorted(r.value for r in Region))
 LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096,
                       1827, 2192, 2557, 2922, 3288, 3653)
 INSIGHT_TYPES = ("ApiCallRateInsight", "ApiErrorRateInsight")
-BUCKET_ENCRYPTION = ("SSE-KMS", "SSE-S3")
-OBJECT_LOCK_MODES = ("none", "GOVERNANCE", "COMPLIANCE")
-RECORDER_MODES = ("create", "existing")
-RECORDING_FREQUENCIES = ("CONTINUOUS", "DAILY")
 SNAPSHOT_FREQUENCIES = ("One_Hour", "Three_Hours", "Six_Hours", "Twelve_Hours", "TwentyFour_Hours")
 CONFIG_ROLES = ("service-linked", "existing-service-linked", "custom")
-BASELINE_RULES_AS = ("rules", "pack")
-CONFORMANCE_PACKS = ("cis",)
-AGGREGATORS = ("none", "account", "organization")
-TEMPLATE_BODY_LIMIT = 51_200  # characters; a larger template must come from S3
-
-_ORG_ID = re.compile(r"^o-[a-z0-9]{10,32}$")
-_TRAIL_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{1,126}[A-Za-z0-9]$")
-_BUCKET_NAME = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
-_IAM_ARN = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:(root|(role|user)/[\w+=,.@/-]+)$")
-_TAG_KEY = re.compile(r"^[\w\s.:/=+\-@]{1,128}$")
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$")
-_HTTPS = re.compile(r"^https://[^\s/]+(/\S*)?$")
-_PACK_NAME = re.compile(r"^[a-zA-Z][-a-zA-Z0-9]{0,50}$")
-_S3_URI = re.compile(r"^s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]/.+")
-_PREFIX = re.compile(r"^[A-Za-z0-9!_.*'()-]+(/[A-Za-z0-9!_.*'()-]+)*$")
+TEMPLATE_BODY_LIMIT = limits.TEMPLATE_BODY_BYTES.value  # UTF-8 bytes; a larger template must come from S3
+IAM_RECORDING_REGIONS = limits.IAM_RECORDING_REGIONS  # regions where Config records IAM resources
 
 
 class SettingsError(pulumi.RunError):
@@ -60,80 +51,28 @@ class SettingsError(pulumi.RunError):
                          f"{'s' if len(self.problems) != 1 else ''}):\n{lines}")
 
 
-class _Invalid(Exception):
-    """One setting's value is wrong: ``allowed`` says what would be right."""
+# ---- the types settings take. Config values arrive as text (structured ones as JSON text), so each
+# type first turns text into its value, then pydantic checks it strictly. ``Expect`` says what is allowed
+# in messages; an element's validator may add a detail (``_refuse``). ----
 
-    def __init__(self, allowed: str, detail: str = ""):
-        super().__init__(allowed)
-        self.allowed, self.detail = allowed, detail
+@dataclass(frozen=True)
+class Expect:
+    """What a setting allows, as messages say it; ``items`` for lists (what each element is)."""
 
-
-# ---- value parsers: raw config value (str or JSON-decoded) -> typed value, or _Invalid ----
-
-def _bool(raw: Any) -> bool:
-    if isinstance(raw, bool):
-        return raw
-    if isinstance(raw, str) and raw.lower() in ("true", "false"):
-        return raw.lower() == "true"
-    raise _Invalid("true or false")
+    text: str
+    items: str = ""
 
 
-def _int_between(low: int, high: int) -> Callable[[Any], int]:
-    def parse(raw: Any) -> int:
-        value = None
-        if isinstance(raw, int) and not isinstance(raw, bool):
-            value = raw
-        elif isinstance(raw, str) and re.fullmatch(r"-?\d+", raw.strip()):
-            value = int(raw)
-        if value is None or not low <= value <= high:
-            raise _Invalid(f"a whole number from {low} to {high}")
-        return value
-    return parse
+def _refuse(detail: str = "") -> PydanticCustomError:
+    return PydanticCustomError("setting", "not allowed{detail}", {"detail": detail})
 
 
-def _one_of(choices: Sequence[Any]) -> Callable[[Any], Any]:
-    def parse(raw: Any) -> Any:
-        for choice in choices:
-            if str(raw) == str(choice):
-                return choice
-        raise _Invalid("one of " + ", ".join(str(c) for c in choices))
-    return parse
+def _flag(raw: Any) -> Any:
+    return raw.lower() == "true" if isinstance(raw, str) and raw.lower() in ("true", "false") else raw
 
 
-def _matching(pattern: re.Pattern[str], allowed: str) -> Callable[[Any], str]:
-    def parse(raw: Any) -> str:
-        if not isinstance(raw, str) or not pattern.match(raw):
-            raise _Invalid(allowed)
-        return raw
-    return parse
-
-
-def _list_of(item: Callable[[Any], Any], allowed: str) -> Callable[[Any], tuple]:
-    def parse(raw: Any) -> tuple:
-        value = _json(raw)
-        if not isinstance(value, list):
-            raise _Invalid(f"a list of {allowed}")
-        out = []
-        for element in value:
-            try:
-                out.append(item(element))
-            except _Invalid as bad:
-                detail = f": {bad.detail}" if bad.detail else ""
-                raise _Invalid(f"a list of {allowed} ({json.dumps(element)} is not{detail})") from None
-        if len({json.dumps(v, sort_keys=True) for v in out}) != len(out):
-            raise _Invalid(f"a list of distinct {allowed}")
-        return tuple(out)
-    return parse
-
-
-def _tags(raw: Any) -> dict:
-    value = _json(raw)
-    if not isinstance(value, dict) or not all(
-            isinstance(k, str) and _TAG_KEY.match(k) and not k.lower().startswith("aws:")
-            and isinstance(v, str) and len(v) <= 256 for k, v in value.items()):
-        raise _Invalid("a map of tag keys (1-128 characters, not starting with aws:) to string values "
-                       "(at most 256 characters)")
-    return dict(value)
+def _whole_number(raw: Any) -> Any:
+    return int(raw) if isinstance(raw, str) and re.fullmatch(r"-?\d+", raw.strip()) else raw
 
 
 def _json(raw: Any) -> Any:
@@ -146,252 +85,251 @@ def _json(raw: Any) -> Any:
     return raw
 
 
-def _data_event_bucket(raw: Any) -> str:
-    if raw == "*" or (isinstance(raw, str) and _BUCKET_NAME.match(raw)):
-        return raw
-    raise _Invalid("S3 bucket names, or \"*\" for every bucket")
+def _distinct(values: tuple) -> tuple:
+    if len({json.dumps(v, sort_keys=True) for v in values}) != len(values):
+        raise PydanticCustomError("distinct", "not distinct")
+    return values
 
 
-def _region(raw: Any) -> str:
-    if raw in REGIONS:
-        return raw
-    close = difflib.get_close_matches(str(raw), REGIONS, n=1)
-    raise _Invalid("AWS region names", f"did you mean {close[0]}?" if close else "")
+Flag = Annotated[bool, Strict(), BeforeValidator(_flag), Expect("true or false")]
 
 
-def _rule_name(raw: Any) -> str:
-    if raw in catalog.RULES_BY_NAME:
-        return raw
-    close = difflib.get_close_matches(str(raw), catalog.RULES_BY_NAME, n=1)
-    raise _Invalid("rule names from the catalog", f"did you mean {close[0]}?" if close else "")
+def Whole(low: int, high: int):
+    return Annotated[int, Strict(), Field(ge=low, le=high), BeforeValidator(_whole_number),
+                     Expect(f"a whole number from {low} to {high}")]
 
 
-def _detection(raw: Any) -> str:
+def OneOf(*choices, expected: str = ""):
+    match = (lambda raw: next((c for c in choices if str(raw) == str(c)), raw))
+    return Annotated[Literal[choices], BeforeValidator(match),
+                     Expect(expected or "one of " + ", ".join(map(str, choices)))]
+
+
+def Text(pattern: str, expected: str):
+    return Annotated[str, Strict(), StringConstraints(pattern=pattern), Expect(expected)]
+
+
+def Checked(check: Callable[[Any], Any], expected: str):
+    """A value ``check`` returns (parsed) or refuses with ``_refuse``."""
+    return Annotated[Any, BeforeValidator(check), Expect(expected)]
+
+
+def ListOf(item, items: str):
+    return Annotated[tuple[item, ...], BeforeValidator(_json), AfterValidator(_distinct),
+                     Expect(f"a list of {items}", items)]
+
+
+def _known(names: Callable[[], Collection[str]], listed: bool = False):
+    """One of ``names()`` (read when first needed), or refused with the closest name (or, ``listed``, all)."""
+    def check(raw: Any) -> Any:
+        if raw in names():
+            return raw
+        close = difflib.get_close_matches(str(raw), list(names()), n=1)
+        raise _refuse(f"did you mean {close[0]}?" if close else "known: " + ", ".join(names()) if listed else "")
+    return Checked(check, "")
+
+
+def _detections() -> Collection[str]:
     from cloudtrail.detections import DETECTIONS_BY_NAME
-    if raw in DETECTIONS_BY_NAME:
-        return raw
-    close = difflib.get_close_matches(str(raw), DETECTIONS_BY_NAME, n=1)
-    raise _Invalid("detection names", f"did you mean {close[0]}?" if close else
-                   "known: " + ", ".join(DETECTIONS_BY_NAME))
-
-
-def _port(raw: Any) -> int:
-    return _int_between(1, 65535)(raw)
+    return DETECTIONS_BY_NAME
 
 
 def _custom_pack(raw: Any) -> dict:
-    allowed = ('objects {"name": ..., "templateFile": <path>} or {"name": ..., "templateS3Uri": "s3://..."}')
     if not isinstance(raw, dict) or set(raw) not in ({"name", "templateFile"}, {"name", "templateS3Uri"}):
-        raise _Invalid(allowed)
-    if not isinstance(raw["name"], str) or not _PACK_NAME.match(raw["name"]):
-        raise _Invalid(allowed + " whose name is 1-51 letters, digits or '-', starting with a letter")
+        raise _refuse()
+    if not isinstance(raw["name"], str) or not re.match(r"^[a-zA-Z][-a-zA-Z0-9]{0,50}$", raw["name"]):
+        raise _refuse()  # 1-51 letters, digits or '-', starting with a letter
     if "templateS3Uri" in raw:
-        if not isinstance(raw["templateS3Uri"], str) or not _S3_URI.match(raw["templateS3Uri"]):
-            raise _Invalid(allowed + " with templateS3Uri like s3://bucket/key")
+        if not isinstance(raw["templateS3Uri"], str) or not re.match(r"^s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]/.+",
+                                                                      raw["templateS3Uri"]):
+            raise _refuse()
         return dict(raw)
     path = raw["templateFile"]
     try:
-        with open(path, encoding="utf-8") as handle:
-            body = handle.read()
+        with open(path, "rb") as handle:
+            data = handle.read()
     except (OSError, TypeError):
-        raise _Invalid(allowed, f"templateFile {path} was not found") from None
-    if len(body) > TEMPLATE_BODY_LIMIT:
-        raise _Invalid(allowed, f"{path} has {len(body):,} characters, over the {TEMPLATE_BODY_LIMIT:,} allowed "
-                                "in a template body; upload it to S3 and name it with templateS3Uri instead")
-    return {"name": raw["name"], "templateFile": path, "templateBody": body}
+        raise _refuse(f"templateFile {path} was not found") from None
+    if limits.template_body(path, data):
+        raise _refuse(limits.template_body(path, data))
+    try:
+        return {"name": raw["name"], "templateFile": path, "templateBody": data.decode("utf-8")}
+    except UnicodeDecodeError:
+        raise _refuse(f"templateFile {path} is not UTF-8 text") from None
 
 
-@dataclass(frozen=True)
-class Field:
-    """One stack setting: its config key, attribute name, default, parser and documentation."""
-
-    key: str
-    attr: str
-    default: Any
-    parse: Callable[[Any], Any]
-    doc: str
-    allowed: str = ""
+TagKey = Annotated[str, StringConstraints(pattern=r"^(?![aA][wW][sS]:)[\w\s.:/=+\-@]{1,128}$")]
+TAGS = Annotated[dict[TagKey, Annotated[str, Strict(), StringConstraints(max_length=256)]], BeforeValidator(_json),
+                 Expect("a map of tag keys (1-128 characters, not starting with aws:) to string values "
+                        "(at most 256 characters)")]
+ACCOUNT_ID = r"^\d{12}$"
+IAM_ARN = r"^arn:aws[a-z-]*:iam::\d{12}:(root|(role|user)/[\w+=,.@/-]+)$"
 
 
-FIELDS: tuple[Field, ...] = (
-    Field("trailName", "trail_name", "audit-trail",
-          _matching(_TRAIL_NAME, "3-128 letters, digits, '.', '_' or '-', starting and ending with a letter or digit"),
-          "Name of the CloudTrail trail (its ARN is built from it).", "3-128 of [A-Za-z0-9._-]"),
-    Field("logPrefix", "log_prefix", "",
-          lambda raw: "" if raw == "" else _matching(_PREFIX, "an S3 key prefix without leading or trailing '/'")(raw),
-          "S3 key prefix for the trail's logs (empty: `AWSLogs/` at the bucket's root).", "S3 key prefix"),
-    Field("organizationTrail", "organization_trail", False, _bool,
-          "Log every account of the AWS Organization (deploy from the management or delegated admin account).",
-          "true/false"),
-    Field("organizationId", "organization_id", None,
-          _matching(_ORG_ID, "an AWS Organizations id such as o-a1b2c3d4e5"),
-          "The organization's id (`o-...`); required with `organizationTrail`.", "o-[a-z0-9]{10,32}"),
-    Field("bucketEncryption", "bucket_encryption", "SSE-KMS", _one_of(BUCKET_ENCRYPTION),
-          "Default encryption of the log bucket: the audit key (SSE-KMS) or S3-managed keys (SSE-S3).",
-          "SSE-KMS, SSE-S3"),
-    Field("glacierAfterDays", "glacier_after_days", 90, _int_between(0, 36500),
-          "Move logs to S3 Glacier Instant Retrieval after this many days (0: never); Athena still reads them.",
-          "0-36500"),
-    Field("expireAfterDays", "expire_after_days", 2557, _int_between(0, 36500),
-          "Delete logs after this many days (0: never). CIS asks for at least 365.", "0-36500"),
-    Field("objectLockMode", "object_lock_mode", "none", _one_of(OBJECT_LOCK_MODES),
-          "S3 Object Lock on the log bucket (write-once logs). AWS Config then gets a bucket of its own.",
-          "none, GOVERNANCE, COMPLIANCE"),
-    Field("objectLockDays", "object_lock_days", 365, _int_between(1, 36500),
-          "Default retention of locked log objects, in days.", "1-36500"),
-    Field("protectAuditData", "protect_audit_data", True, _bool,
-          "Mark log buckets, the audit key and the log group `protect` so `pulumi destroy` refuses to delete them.",
-          "true/false"),
-    Field("retainOnDelete", "retain_on_delete", True, _bool,
-          "Keep log buckets, the audit key and the log group in AWS when they leave the program.", "true/false"),
-    Field("accessLogging", "access_logging", True, _bool,
-          "Server access logging of the log bucket into a separate access-log bucket (CIS AWS Foundations v5.0.0 3.4).",
-          "true/false"),
-    Field("dataEventBuckets", "data_event_buckets", (), _list_of(_data_event_bucket, "S3 bucket names or \"*\""),
-          "S3 object-level data events for these buckets (`[\"*\"]`: every bucket; costly).", "list"),
-    Field("dataEventsLambda", "data_events_lambda", False, _bool,
-          "Lambda invocation data events for every function.", "true/false"),
-    Field("insights", "insights", (), _list_of(_one_of(INSIGHT_TYPES), "Insights types"),
-          "CloudTrail Insights types to enable.", "ApiCallRateInsight, ApiErrorRateInsight"),
-    Field("cloudWatchLogs", "cloud_watch_logs", False, _bool,
-          "Also deliver the trail to an encrypted CloudWatch Logs group (needed for CIS alarms).", "true/false"),
-    Field("logRetentionDays", "log_retention_days", 365, _one_of(LOG_RETENTION_DAYS),
-          "Retention of the CloudWatch Logs group, in days.", "a CloudWatch Logs retention value"),
-    Field("deliveryNotifications", "delivery_notifications", False, _bool,
-          "An encrypted SNS topic notified of every log file delivery.", "true/false"),
-    Field("logReaders", "log_readers", (),
-          _list_of(_matching(_IAM_ARN, "IAM ARNs"), "IAM role, user or account-root ARNs"),
-          "Principals allowed to decrypt the logs (empty: any principal of the account that IAM allows).",
-          "list of IAM ARNs"),
-    Field("accountPublicAccessBlock", "account_public_access_block", True, _bool,
-          "Block public access to S3 for the whole account (CIS AWS Foundations v5.0.0 2.1.4).", "true/false"),
-    Field("ebsEncryptionByDefault", "ebs_encryption_by_default", True, _bool,
-          "Encrypt new EBS volumes by default in the region (CIS AWS Foundations v5.0.0 5.1.1).", "true/false"),
-    Field("tags", "tags", {}, _tags, "Tags added to every taggable resource.", "map"),
+def Setting(default: Any, allowed: str, doc: str) -> Any:
+    """A field: its default, the README's 'allowed' column and 'what it does'."""
+    return Field(default, description=doc, json_schema_extra={"allowed": allowed})
+
+
+class Settings(BaseModel):
+    """The validated settings of one stack. Build with ``Settings.from_config`` or ``Settings.from_mapping``;
+    attributes are the snake_case of the config keys."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", alias_generator=to_camel, regex_engine="python-re")
+
+    region: str = Field("", alias="aws:region")
+    trail_name: Text(r"^[A-Za-z0-9][A-Za-z0-9._-]{1,126}[A-Za-z0-9]$",
+                     "3-128 letters, digits, '.', '_' or '-', starting and ending with a letter or digit") = Setting(
+        "audit-trail", "3-128 of [A-Za-z0-9._-]", "Name of the CloudTrail trail (its ARN is built from it).")
+    log_prefix: Text(r"^(|[A-Za-z0-9!_.*'()-]+(/[A-Za-z0-9!_.*'()-]+)*)$",
+                     "an S3 key prefix without leading or trailing '/'") = Setting(
+        "", "S3 key prefix", "S3 key prefix for the trail's logs (empty: `AWSLogs/` at the bucket's root).")
+    organization_trail: Flag = Setting(
+        False, "true/false",
+        "Log every account of the AWS Organization (deploy from the management or delegated admin account).")
+    organization_id: Text(r"^o-[a-z0-9]{10,32}$", "an AWS Organizations id such as o-a1b2c3d4e5") = Setting(
+        None, "o-[a-z0-9]{10,32}", "The organization's id (`o-...`); required with `organizationTrail`.")
+    management_account_id: Text(ACCOUNT_ID, "a 12-digit AWS account id") = Setting(
+        None, "12-digit account id",
+        "The organization's management account, which owns an organization trail (its ARN, `aws:SourceArn` "
+        "and `AWSLogs/<account>/` path). Required with `organizationTrail` when deploying from a delegated "
+        "administrator account; the organization lookup checks it.")
+    bucket_encryption: OneOf("SSE-KMS", "SSE-S3") = Setting(
+        "SSE-KMS", "SSE-KMS, SSE-S3",
+        "Default encryption of the log bucket: the audit key (SSE-KMS) or S3-managed keys (SSE-S3).")
+    glacier_after_days: Whole(0, 36500) = Setting(
+        90, "0-36500",
+        "Move logs to S3 Glacier Instant Retrieval after this many days (0: never); Athena still reads them.")
+    expire_after_days: Whole(0, 36500) = Setting(
+        2557, "0-36500", "Delete logs after this many days (0: never). CIS asks for at least 365.")
+    object_lock_mode: OneOf("none", "GOVERNANCE", "COMPLIANCE") = Setting(
+        "none", "none, GOVERNANCE, COMPLIANCE",
+        "S3 Object Lock on the log bucket (write-once logs). AWS Config then gets a bucket of its own.")
+    object_lock_days: Whole(1, 36500) = Setting(365, "1-36500", "Default retention of locked log objects, in days.")
+    protect_audit_data: Flag = Setting(
+        True, "true/false",
+        "Mark log buckets, the audit key and the log group `protect` so `pulumi destroy` refuses to delete them.")
+    retain_on_delete: Flag = Setting(
+        True, "true/false", "Keep log buckets, the audit key and the log group in AWS when they leave the program.")
+    access_logging: Flag = Setting(
+        True, "true/false",
+        "Server access logging of the log bucket into a separate access-log bucket (CIS AWS Foundations v5.0.0 3.4).")
+    data_event_buckets: ListOf(Text(r"^(\*|[a-z0-9][a-z0-9.-]{1,61}[a-z0-9])$", ""),
+                               "S3 bucket names or \"*\"") = Setting(
+        (), "list", "S3 object-level data events for these buckets (`[\"*\"]`: every bucket; costly).")
+    data_events_lambda: Flag = Setting(False, "true/false", "Lambda invocation data events for every function.")
+    insights: ListOf(OneOf(*INSIGHT_TYPES), "Insights types") = Setting(
+        (), "ApiCallRateInsight, ApiErrorRateInsight", "CloudTrail Insights types to enable.")
+    cloud_watch_logs: Flag = Setting(
+        False, "true/false", "Also deliver the trail to an encrypted CloudWatch Logs group (needed for CIS alarms).")
+    log_retention_days: OneOf(*LOG_RETENTION_DAYS) = Setting(
+        365, "a CloudWatch Logs retention value", "Retention of the CloudWatch Logs group, in days.")
+    delivery_notifications: Flag = Setting(
+        False, "true/false", "An encrypted SNS topic notified of every log file delivery.")
+    log_readers: ListOf(Text(IAM_ARN, "IAM ARNs"), "IAM role, user or account-root ARNs") = Setting(
+        (), "list of IAM ARNs",
+        "Principals allowed to decrypt the logs (empty: any principal of the account that IAM allows).")
+    account_public_access_block: Flag = Setting(
+        True, "true/false", "Block public access to S3 for the whole account (CIS AWS Foundations v5.0.0 2.1.4).")
+    ebs_encryption_by_default: Flag = Setting(
+        True, "true/false", "Encrypt new EBS volumes by default in the region (CIS AWS Foundations v5.0.0 5.1.1).")
+    tags: TAGS = Setting({}, "map", "Tags added to every taggable resource.")
     # ---- AWS Config ----
-    Field("config", "config", True, _bool, "Deploy AWS Config: recorder, rules, conformance packs, remediation.",
-          "true/false"),
-    Field("regions", "regions", (), _list_of(_region, "AWS region names"),
-          "Regions where Config records and evaluates (empty: the home region only). Account-level and IAM "
-          "rules run in the home region only.", "list of regions"),
-    Field("recorder", "recorder", "create", _one_of(RECORDER_MODES),
-          "`create` a recorder and delivery channel per region, or use the `existing` ones (Control Tower) and "
-          "deploy only rules, packs and remediation.", "create, existing"),
-    Field("recordingFrequency", "recording_frequency", "CONTINUOUS", _one_of(RECORDING_FREQUENCIES),
-          "Record every change, or one configuration item per resource a day (cheaper).", "CONTINUOUS, DAILY"),
-    Field("snapshotFrequency", "snapshot_frequency", "TwentyFour_Hours", _one_of(SNAPSHOT_FREQUENCIES),
-          "How often Config delivers a configuration snapshot to the bucket.", ", ".join(SNAPSHOT_FREQUENCIES)),
-    Field("configRole", "config_role", "service-linked", _one_of(CONFIG_ROLES),
-          "Config's role: create the service-linked role, use the `existing-service-linked` one, or a `custom` "
-          "role (AWS_ConfigRole plus scoped write access).", ", ".join(CONFIG_ROLES)),
-    Field("baselineRulesAs", "baseline_rules_as", "rules", _one_of(BASELINE_RULES_AS),
-          "Deploy the baseline's thirteen rules as individual Config `rules` or as one conformance `pack`.",
-          "rules, pack"),
-    Field("conformancePacks", "conformance_packs", ("cis",), _list_of(_one_of(CONFORMANCE_PACKS), "pack names"),
-          "Conformance packs rendered from the catalog (`cis`: CIS AWS Foundations v5.0.0 rules the baseline "
-          "does not already deploy).", "[\"cis\"] or []"),
-    Field("customConformancePacks", "custom_conformance_packs", (),
-          _list_of(_custom_pack, "conformance pack objects"),
-          "More packs: `{name, templateFile}` (a template of at most 51,200 characters) or "
-          "`{name, templateS3Uri}`.", "list of objects"),
-    Field("disabledRules", "disabled_rules", (), _list_of(_rule_name, "rule names from the catalog"),
-          "Catalog rules not to deploy (anywhere: individual, in packs, remediation).", "list of rule names"),
-    Field("blockedPorts", "blocked_ports", (20, 21, 3389, 3306, 4333), _list_of(_port, "TCP ports (1-65535)"),
-          "TCP ports restricted-common-ports blocks from the internet.", "list of 1-65535"),
-    Field("remediation", "remediation", True, _bool,
-          "Attach SSM Automation remediation to the rules that have a runbook.", "true/false"),
-    Field("automaticRemediation", "automatic_remediation", True, _bool,
-          "Run remediation automatically where the catalog says it is safe (otherwise on request only).",
-          "true/false"),
-    Field("organizationConfig", "organization_config", False, _bool,
-          "Organization mode: organization rules and conformance packs and an organization aggregator "
-          "(deploy from the management or delegated admin account; needs organizationId).", "true/false"),
-    Field("investigation", "investigation", True, _bool,
-          "Deploy the Athena workgroup, the projected CloudTrail table and the saved queries.", "true/false"),
-    Field("bytesScannedCutoff", "bytes_scanned_cutoff", 10 * 1024 ** 3, _int_between(10 * 1024 ** 2, 10 ** 15),
-          "Athena stops a query of the workgroup after it scans this many bytes (cost guard).",
-          "10485760 (10 MB) or more"),
-    Field("investigationAccounts", "investigation_accounts", (),
-          _list_of(_matching(re.compile(r"^\d{12}$"), "12-digit account ids"), "12-digit account ids"),
-          "Accounts the CloudTrail table projects (an organization trail's members: all of them); empty: this "
-          "account, or for an organization trail an `injected` projection each query names (`account = '...'`).",
-          "list of account ids"),
-    Field("alerting", "alerting", True, _bool,
-          "With cloudWatchLogs: a metric filter and an alarm per CIS monitoring detection.", "true/false"),
-    Field("alertEmails", "alert_emails", (), _list_of(_matching(_EMAIL, "e-mail addresses"), "e-mail addresses"),
-          "E-mail addresses subscribed to the alarm topic (each must confirm).", "list of e-mail addresses"),
-    Field("alertHttpsEndpoints", "alert_https_endpoints", (),
-          _list_of(_matching(_HTTPS, "https:// URLs"), "https:// URLs"),
-          "HTTPS endpoints subscribed to the alarm topic.", "list of https:// URLs"),
-    Field("disabledDetections", "disabled_detections", (), _list_of(_detection, "detection names"),
-          "Detections not to alarm on.", "list of detection names"),
-    Field("aggregator", "aggregator", "none", _one_of(AGGREGATORS),
-          "A Config aggregator over this account's regions (`account`) or the organization (`organization`).",
-          "none, account, organization"),
-)
-
-FIELDS_BY_KEY = {f.key: f for f in FIELDS}
-FIELDS_BY_ATTR = {f.attr: f for f in FIELDS}
-
-
-@dataclass(frozen=True)
-class Settings:
-    """The validated settings of one stack. Build with ``Settings.from_config`` or ``Settings.from_mapping``."""
-
-    region: str
-    trail_name: str = "audit-trail"
-    log_prefix: str = ""
-    organization_trail: bool = False
-    organization_id: Optional[str] = None
-    bucket_encryption: str = "SSE-KMS"
-    glacier_after_days: int = 90
-    expire_after_days: int = 2557
-    object_lock_mode: str = "none"
-    object_lock_days: int = 365
-    protect_audit_data: bool = True
-    retain_on_delete: bool = True
-    access_logging: bool = True
-    data_event_buckets: tuple = ()
-    data_events_lambda: bool = False
-    insights: tuple = ()
-    cloud_watch_logs: bool = False
-    log_retention_days: int = 365
-    delivery_notifications: bool = False
-    log_readers: tuple = ()
-    account_public_access_block: bool = True
-    ebs_encryption_by_default: bool = True
-    tags: Mapping[str, str] = field(default_factory=dict)
-    config: bool = True
-    regions: tuple = ()
-    recorder: str = "create"
-    recording_frequency: str = "CONTINUOUS"
-    snapshot_frequency: str = "TwentyFour_Hours"
-    config_role: str = "service-linked"
-    baseline_rules_as: str = "rules"
-    conformance_packs: tuple = ("cis",)
-    custom_conformance_packs: tuple = ()
-    disabled_rules: tuple = ()
-    blocked_ports: tuple = (20, 21, 3389, 3306, 4333)
-    remediation: bool = True
-    automatic_remediation: bool = True
-    organization_config: bool = False
-    aggregator: str = "none"
-    investigation: bool = True
-    bytes_scanned_cutoff: int = 10 * 1024 ** 3
-    investigation_accounts: tuple = ()
-    alerting: bool = True
-    alert_emails: tuple = ()
-    alert_https_endpoints: tuple = ()
-    disabled_detections: tuple = ()
+    config: Flag = Setting(
+        True, "true/false", "Deploy AWS Config: recorder, rules, conformance packs, remediation.")
+    regions: ListOf(_known(lambda: REGIONS), "AWS region names") = Setting(
+        (), "list of regions", "Regions where Config records and evaluates (empty: the home region only). "
+        "Account-level and IAM rules run in the home region only.")
+    # No default: whether the account already has a recorder cannot be seen by any pulumi-aws data source,
+    # and a second customer-managed recorder or delivery channel in a region fails at `pulumi up`.
+    recorder: OneOf("create", "existing") = Setting(
+        None, "create, existing",
+        "Required with `config`. `create`: a recorder and delivery channel in every region of `regions` (the "
+        "account must have none there); `existing`: use the recorder already there (console, Security Hub, "
+        "Control Tower) and deploy only rules, packs and remediation. Check with "
+        "`aws configservice describe-configuration-recorders --region <region>`.")
+    global_resources_region: OneOf(*IAM_RECORDING_REGIONS, expected="a region where AWS Config records IAM "
+                                   "resources (available before February 2022): " + ", ".join(IAM_RECORDING_REGIONS)
+                                   ) = Setting(
+        None, "a region where Config records IAM",
+        "Region that records the global IAM resource types and runs the IAM rules. Default: the home region; "
+        "required when the home region cannot record IAM (launched after February 2022). Added to the "
+        "regions Config covers.")
+    config_notifications: Flag = Setting(
+        False, "true/false",
+        "An SNS topic per region notified by Config's delivery channel. AWS Config does not support "
+        "encrypted topics, so this topic is encrypted by SNS only in transit (TLS-only policy).")
+    recording_frequency: OneOf("CONTINUOUS", "DAILY") = Setting(
+        "CONTINUOUS", "CONTINUOUS, DAILY",
+        "Record every change, or one configuration item per resource a day (cheaper).")
+    snapshot_frequency: OneOf(*SNAPSHOT_FREQUENCIES) = Setting(
+        "TwentyFour_Hours", ", ".join(SNAPSHOT_FREQUENCIES),
+        "How often Config delivers a configuration snapshot to the bucket.")
+    config_role: OneOf(*CONFIG_ROLES) = Setting(
+        "service-linked", ", ".join(CONFIG_ROLES),
+        "The role of the recorder this stack creates (`recorder: create`): `service-linked` uses "
+        "AWSServiceRoleForConfig, looked up and created only when missing (never deleted with the stack); "
+        "`existing-service-linked` assumes it exists without looking; `custom`: a role with AWS_ConfigRole plus "
+        "scoped write access.")
+    baseline_rules_as: OneOf("rules", "pack") = Setting(
+        "rules", "rules, pack",
+        "Deploy the baseline's thirteen rules as individual Config `rules` or as one conformance `pack`.")
+    conformance_packs: ListOf(OneOf("cis"), "pack names") = Setting(
+        ("cis",), "[\"cis\"] or []", "Conformance packs rendered from the catalog (`cis`: CIS AWS Foundations "
+        "v5.0.0 rules the baseline does not already deploy).")
+    custom_conformance_packs: ListOf(Checked(_custom_pack, ""), "conformance pack objects") = Setting(
+        (), "list of objects",
+        "More packs: `{name, templateFile}` (a template of at most 51,200 bytes) or `{name, templateS3Uri}`.")
+    disabled_rules: ListOf(_known(lambda: catalog.RULES_BY_NAME), "rule names from the catalog") = Setting(
+        (), "list of rule names", "Catalog rules not to deploy (anywhere: individual, in packs, remediation).")
+    blocked_ports: ListOf(Whole(1, 65535), "TCP ports (1-65535)") = Setting(
+        (20, 21, 3389, 3306, 4333), "list of 1-65535", "TCP ports restricted-common-ports blocks from the internet.")
+    password_max_age_days: Whole(0, 1095) = Setting(
+        0, "0-1095", "iam-password-policy: flag passwords older than this many days (0: no expiry check; CIS AWS "
+        "Foundations v5.0.0 asks only for length 14 and 24 remembered passwords).")
+    remediation: Flag = Setting(
+        True, "true/false", "Attach SSM Automation remediation to the rules that have a runbook.")
+    automatic_remediation: Flag = Setting(
+        True, "true/false", "Run remediation automatically where the catalog says it is safe (otherwise on request "
+        "only).")
+    organization_config: Flag = Setting(
+        False, "true/false", "Organization mode: organization rules and conformance packs and an organization "
+        "aggregator (deploy from the management or delegated admin account; needs organizationId).")
+    investigation: Flag = Setting(
+        True, "true/false", "Deploy the Athena workgroup, the projected CloudTrail table and the saved queries.")
+    bytes_scanned_cutoff: Whole(10 * 1024 ** 2, 10 ** 15) = Setting(
+        10 * 1024 ** 3, "10485760 (10 MB) or more",
+        "Athena stops a query of the workgroup after it scans this many bytes (cost guard).")
+    investigation_accounts: ListOf(Text(ACCOUNT_ID, ""), "12-digit account ids") = Setting(
+        (), "list of account ids",
+        "Accounts the CloudTrail table projects (an organization trail's members: all of them); empty: this "
+        "account, or for an organization trail an `injected` projection each query names (`account = '...'`).")
+    alerting: Flag = Setting(
+        True, "true/false", "With cloudWatchLogs: a metric filter and an alarm per CIS monitoring detection.")
+    alert_emails: ListOf(Text(r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$", ""), "e-mail addresses") = Setting(
+        (), "list of e-mail addresses", "E-mail addresses subscribed to the alarm topic (each must confirm).")
+    alert_https_endpoints: ListOf(Text(r"^https://[^\s/]+(/\S*)?$", ""), "https:// URLs") = Setting(
+        (), "list of https:// URLs", "HTTPS endpoints subscribed to the alarm topic.")
+    disabled_detections: ListOf(_known(_detections, listed=True), "detection names") = Setting(
+        (), "list of detection names", "Detections not to alarm on.")
+    aggregator: OneOf("none", "account", "organization") = Setting(
+        "none", "none, account, organization",
+        "A Config aggregator over this account's regions (`account`) or the organization (`organization`).")
 
     @property
     def alerting_on(self) -> bool:
         return self.alerting and self.cloud_watch_logs
 
     @property
+    def iam_region(self) -> str:
+        """Where Config records the global IAM types and the IAM rules run: the home region when it can
+        record them, otherwise ``globalResourcesRegion`` (required then)."""
+        return self.global_resources_region or self.region
+
+    @property
     def config_regions(self) -> tuple:
-        """The home region first, then the other regions Config covers."""
-        return (self.region, *[r for r in self.regions if r != self.region])
+        """The home region first, then the IAM region, then the other regions Config covers."""
+        return tuple(dict.fromkeys((self.region, self.iam_region, *self.regions)))
 
     @property
     def effective_aggregator(self) -> str:
@@ -406,115 +344,174 @@ class Settings:
         return bool(self.data_event_buckets) or self.data_events_lambda
 
     @classmethod
-    def from_mapping(cls, values: Mapping[str, Any], region: Optional[str]) -> "Settings":
-        """Validate raw config values (keys without namespace) and the AWS region; raise one SettingsError."""
-        problems: list[str] = []
-        parsed: dict[str, Any] = {}
+    def from_mapping(cls, values: Mapping[str, Any], region: Optional[str], *, secrets: Collection[str] = (),
+                     misplaced: Sequence[str] = ()) -> "Settings":
+        """Validate raw config values (keys without namespace) and the AWS region; raise one SettingsError.
+
+        ``secrets`` names the keys whose values are secret (never shown in a message); ``misplaced`` holds
+        problems already found with keys outside this namespace (``stack_keys.misplaced``). Problems come
+        in the order of the keys, then the region, the misplaced keys, combinations and AWS limits; the
+        last two only once every value is valid.
+        """
+        by_key: dict[str, str] = {}
+        accepted = {}
         for key, raw in values.items():
             spec = FIELDS_BY_KEY.get(key)
             if spec is None:
                 close = difflib.get_close_matches(key, FIELDS_BY_KEY, n=1, cutoff=0.6)
-                hint = f"; did you mean '{NAMESPACE}:{close[0]}'?" if close else \
-                    f"; known keys: {', '.join(sorted(FIELDS_BY_KEY))}"
-                problems.append(f"{NAMESPACE}:{key}: unknown setting{hint}")
-                continue
-            try:
-                parsed[spec.attr] = spec.parse(raw)
-            except _Invalid as bad:
-                problems.append(f"{NAMESPACE}:{key}: {_show(raw)} is not valid; expected {bad.allowed}")
-
+                by_key[key] = f"{NAMESPACE}:{key}: unknown setting" + (
+                    f"; did you mean '{NAMESPACE}:{close[0]}'?" if close else
+                    f"; known keys: {', '.join(sorted(FIELDS_BY_KEY))}")
+            elif key in secrets and raw == stack_keys.OFFLINE_SECRET:
+                by_key[key] = (f"{NAMESPACE}:{key}: a secure value, which the offline plan cannot decrypt, so it was "
+                               "not judged; run `pulumi preview` (which decrypts it), or set it in clear text in the "
+                               "stack you plan offline")
+            elif limits.value_size(key, raw):
+                by_key[key] = limits.value_size(key, raw)[0]
+            elif raw is None or (raw == "" and spec.default != ""):
+                default = "none" if spec.default is None else limits.show(spec.default)
+                by_key[key] = (f"{NAMESPACE}:{key}: empty (a YAML null or ''); expected {spec.allowed}, or remove "
+                               f"the key to use the default ({default})")
+            else:
+                accepted[key] = raw
+        settings = None
+        try:
+            settings = cls.model_validate({**accepted, "aws:region": region or ""})
+        except ValidationError as error:
+            for e in error.errors():
+                key = e["loc"][0]
+                by_key.setdefault(key, f"{NAMESPACE}:{key}: {limits.show(accepted[key], key in secrets)} is not valid; "
+                                       f"expected {_expected(FIELDS_BY_KEY[key].expect, e)}")
+        problems = [by_key[key] for key in values if key in by_key]
         if region is None:
             problems.append("aws:region: not set; set it with `pulumi config set aws:region us-east-1`")
         elif region not in REGIONS:
             close = difflib.get_close_matches(region, REGIONS, n=1)
-            hint = f" (did you mean {close[0]}?)" if close else ""
-            problems.append(f"aws:region: {_show(region)} is not an AWS region{hint}; expected one of "
+            problems.append(f"aws:region: {limits.show(region)} is not an AWS region"
+                            + (f" (did you mean {close[0]}?)" if close else "") + "; expected one of "
                             + ", ".join(REGIONS))
-
-        invalid = {FIELDS_BY_KEY[k].attr for k in values if k in FIELDS_BY_KEY and FIELDS_BY_KEY[k].attr not in parsed}
-        if not invalid:  # a combination is judged only once each of its values is valid
-            problems.extend(_conflicts(parsed))
+        problems.extend(misplaced)
+        if settings is not None and len(accepted) == sum(k in FIELDS_BY_KEY for k in values):
+            # a combination is judged only once each of its values is valid
+            problems.extend(_conflicts(settings, settings.model_fields_set, region if region in REGIONS else None))
+            problems.extend(_limits(settings))
         if problems:
             raise SettingsError(problems)
-        return cls(region=region or "", **parsed)
+        return settings
 
     @classmethod
     def from_config(cls) -> "Settings":
-        """Read the stack's config (namespace ``audit-baseline`` and ``aws:region``)."""
-        return cls.from_mapping(project_config_values(), pulumi.Config("aws").get("region"))
+        """Read the stack's whole config: namespace ``audit-baseline``, ``aws:region``, and keys that belong
+        to neither where they are (``stack_keys``)."""
+        config = stack_keys.all_config()
+        secret = {stack_keys.split(k)[1] for k in stack_keys.secret_keys(config) if stack_keys.split(k)[0] == NAMESPACE}
+        return cls.from_mapping(stack_keys.project_values(config), pulumi.Config("aws").get("region"),
+                                secrets=secret, misplaced=stack_keys.misplaced(config, FIELDS_BY_KEY))
 
 
-def _show(raw: Any) -> str:
-    return json.dumps(raw) if not isinstance(raw, str) else f"'{raw}'"
+# One setting as the README and the messages name it: config key, attribute, default, doc, allowed, Expect.
+FieldSpec = namedtuple("FieldSpec", "key attr default doc allowed expect")
 
 
-def _conflicts(p: Mapping[str, Any]) -> list[str]:
-    """Problems that involve more than one setting."""
-    out = []
-    org_trail, org_id = p.get("organization_trail", False), p.get("organization_id")
-    if org_trail and not org_id:
-        out.append(f"{NAMESPACE}:organizationId: required when {NAMESPACE}:organizationTrail is true; "
-                   "expected an AWS Organizations id such as o-a1b2c3d4e5")
-    if org_id and not org_trail:
-        out.append(f"{NAMESPACE}:organizationId: set to '{org_id}' but {NAMESPACE}:organizationTrail is false; "
-                   "set organizationTrail to true or remove organizationId")
-    glacier, expire = p.get("glacier_after_days", 90), p.get("expire_after_days", 2557)
+def _spec(attr: str, info) -> FieldSpec:
+    expect = next(m for m in info.metadata if isinstance(m, Expect))
+    return FieldSpec(info.alias, attr, info.default, info.description, info.json_schema_extra["allowed"], expect)
+
+
+FIELDS: tuple[FieldSpec, ...] = tuple(_spec(attr, info) for attr, info in Settings.model_fields.items()
+                                      if attr != "region")
+FIELDS_BY_KEY = {f.key: f for f in FIELDS}
+FIELDS_BY_ATTR = {f.attr: f for f in FIELDS}
+
+RECORDER_REQUIRED = (
+    f"{NAMESPACE}:recorder: required with AWS Config (config: true); expected 'create' (this stack creates a "
+    "configuration recorder and delivery channel in every region of regions; the account must have none "
+    "there: Config allows one of each per account and region) or 'existing' (keep the recorder the account "
+    "already has, e.g. from the console, Security Hub or Control Tower, and deploy only rules, conformance "
+    "packs and remediation). Check each region with `aws configservice describe-configuration-recorders "
+    "--region <region>`: an empty ConfigurationRecorders list means 'create'. Or set config: false")
+
+
+def _expected(expect: Expect, error: Mapping[str, Any]) -> str:
+    """What a message says is allowed: the setting's text, or for a list the element that is not."""
+    if error["type"] == "distinct":
+        return f"a list of distinct {expect.items}"
+    if expect.items and len(error["loc"]) > 1 and isinstance(error["loc"][1], int):
+        detail = (error.get("ctx") or {}).get("detail", "")
+        return f"{expect.text} ({limits.show_json(error['input'])} is not{': ' + detail if detail else ''})"
+    return expect.text
+
+
+def _limits(s: Settings) -> list[str]:
+    """AWS limits of the resources each setting reaches (``limits``)."""
+    return [*limits.trail_name(s.trail_name, delivery_notifications=s.delivery_notifications),
+            *limits.log_prefix(s.log_prefix), *limits.data_events(s.data_event_buckets, s.data_events_lambda),
+            *limits.tags(s.tags)]
+
+
+def _conflicts(s: Settings, given: Collection[str], home: Optional[str]) -> list[str]:
+    """Problems that involve more than one setting; ``given`` names the attributes the stack sets."""
+    ns, out = NAMESPACE, []
+    org_id, expire = s.organization_id, s.expire_after_days
+    if s.organization_trail and not org_id:
+        out.append(f"{ns}:organizationId: required when {ns}:organizationTrail is true; expected an AWS Organizations "
+                   "id such as o-a1b2c3d4e5")
+    if org_id and not s.organization_trail:
+        out.append(f"{ns}:organizationId: set to '{org_id}' but {ns}:organizationTrail is false; set "
+                   "organizationTrail to true or remove organizationId")
+    if s.management_account_id and not s.organization_trail:
+        out.append(f"{ns}:managementAccountId: set but {ns}:organizationTrail is false; expected organizationTrail: "
+                   "true or remove managementAccountId")
+    if s.config and s.recorder is None:
+        out.append(RECORDER_REQUIRED)
+    if s.config and home and home not in IAM_RECORDING_REGIONS and not s.global_resources_region:
+        out.append(f"{ns}:globalResourcesRegion: required because the home region {home} cannot record IAM users, "
+                   "groups, roles and policies (AWS Config records them only in regions available before February "
+                   "2022); expected a region such as us-east-1 or eu-west-1, where the IAM rules will run and global "
+                   "resource types will be recorded")
+    elif not s.config and {"global_resources_region", "config_notifications"} & set(given):
+        key = "globalResourcesRegion" if "global_resources_region" in given else "configNotifications"
+        out.append(f"{ns}:{key}: set but {ns}:config is false; expected config: true or remove it")
     if expire and expire < 365:
-        out.append(f"{NAMESPACE}:expireAfterDays: {expire} deletes audit logs before a year; "
-                   "expected 0 (never) or at least 365 (CIS AWS Foundations keeps a year of logs)")
-    elif expire and glacier and expire <= glacier:
-        out.append(f"{NAMESPACE}:expireAfterDays: {expire} must be greater than "
-                   f"{NAMESPACE}:glacierAfterDays ({glacier}), or 0 to keep logs forever")
-    if p.get("object_lock_mode", "none") != "none" and expire and expire < p.get("object_lock_days", 365):
-        out.append(f"{NAMESPACE}:objectLockDays: {p.get('object_lock_days', 365)} is longer than "
-                   f"{NAMESPACE}:expireAfterDays ({expire}); locked objects cannot expire before their retention ends")
-    if "object_lock_days" in p and p.get("object_lock_mode", "none") == "none":
-        out.append(f"{NAMESPACE}:objectLockDays: set but {NAMESPACE}:objectLockMode is 'none'; "
-                   "expected objectLockMode GOVERNANCE or COMPLIANCE")
-    if p.get("organization_config") and not org_id:
-        out.append(f"{NAMESPACE}:organizationConfig: true needs {NAMESPACE}:organizationId (and an organization "
-                   "trail); expected organizationId such as o-a1b2c3d4e5")
-    if p.get("aggregator") == "organization" and not org_id:
-        out.append(f"{NAMESPACE}:aggregator: 'organization' needs {NAMESPACE}:organizationId; expected "
-                   "'account' or 'none', or set organizationId")
-    if p.get("organization_config") and p.get("aggregator") == "account":
-        out.append(f"{NAMESPACE}:aggregator: 'account' conflicts with {NAMESPACE}:organizationConfig, which "
-                   "aggregates the organization; expected 'organization' or 'none'")
-    if not p.get("config", True) and any(k in p for k in ("regions", "conformance_packs", "disabled_rules")):
-        set_keys = [k for k in ("regions", "conformance_packs", "disabled_rules") if k in p]
-        out.append(f"{NAMESPACE}:config: false, but {', '.join(FIELDS_BY_ATTR[k].key for k in set_keys)} "
-                   "configure AWS Config; expected config: true or remove them")
-    alert_keys = [k for k in ("alert_emails", "alert_https_endpoints", "disabled_detections") if p.get(k)]
-    if alert_keys and not p.get("cloud_watch_logs", False):
-        out.append(f"{NAMESPACE}:{FIELDS_BY_ATTR[alert_keys[0]].key}: set but {NAMESPACE}:cloudWatchLogs is false, "
-                   "and alarms read the trail's CloudWatch Logs group; expected cloudWatchLogs: true")
-    names = [pack["name"] for pack in p.get("custom_conformance_packs", ())]
+        out.append(f"{ns}:expireAfterDays: {expire} deletes audit logs before a year; expected 0 (never) or at least "
+                   "365 (CIS AWS Foundations keeps a year of logs)")
+    elif expire and s.glacier_after_days and expire <= s.glacier_after_days:
+        out.append(f"{ns}:expireAfterDays: {expire} must be greater than {ns}:glacierAfterDays "
+                   f"({s.glacier_after_days}), or 0 to keep logs forever")
+    if s.object_lock and expire and expire < s.object_lock_days:
+        out.append(f"{ns}:objectLockDays: {s.object_lock_days} is longer than {ns}:expireAfterDays ({expire}); "
+                   "locked objects cannot expire before their retention ends")
+    if "object_lock_days" in given and not s.object_lock:
+        out.append(f"{ns}:objectLockDays: set but {ns}:objectLockMode is 'none'; expected objectLockMode GOVERNANCE "
+                   "or COMPLIANCE")
+    if s.organization_config and not org_id:
+        out.append(f"{ns}:organizationConfig: true needs {ns}:organizationId (and an organization trail); expected "
+                   "organizationId such as o-a1b2c3d4e5")
+    if s.aggregator == "organization" and not org_id:
+        out.append(f"{ns}:aggregator: 'organization' needs {ns}:organizationId; expected 'account' or 'none', or set "
+                   "organizationId")
+    if s.organization_config and s.aggregator == "account":
+        out.append(f"{ns}:aggregator: 'account' conflicts with {ns}:organizationConfig, which aggregates the "
+                   "organization; expected 'organization' or 'none'")
+    config_keys = [k for k in ("regions", "conformance_packs", "disabled_rules") if k in given]
+    if not s.config and config_keys:
+        out.append(f"{ns}:config: false, but {', '.join(FIELDS_BY_ATTR[k].key for k in config_keys)} configure AWS "
+                   "Config; expected config: true or remove them")
+    alert_keys = [k for k in ("alert_emails", "alert_https_endpoints", "disabled_detections") if getattr(s, k)]
+    if alert_keys and not s.cloud_watch_logs:
+        out.append(f"{ns}:{FIELDS_BY_ATTR[alert_keys[0]].key}: set but {ns}:cloudWatchLogs is false, and alarms read "
+                   "the trail's CloudWatch Logs group; expected cloudWatchLogs: true")
+    names = [pack["name"] for pack in s.custom_conformance_packs]
     if len(set(names)) != len(names):
-        out.append(f"{NAMESPACE}:customConformancePacks: two packs share a name; expected distinct names")
-    buckets = p.get("data_event_buckets", ())
-    if "*" in buckets and len(buckets) > 1:
-        out.append(f"{NAMESPACE}:dataEventBuckets: \"*\" already covers every bucket; expected [\"*\"] alone "
-                   "or a list of bucket names")
-    if "log_retention_days" in p and not p.get("cloud_watch_logs", False):
-        out.append(f"{NAMESPACE}:logRetentionDays: set but {NAMESPACE}:cloudWatchLogs is false; "
-                   "expected cloudWatchLogs: true")
+        out.append(f"{ns}:customConformancePacks: two packs share a name; expected distinct names")
+    if "*" in s.data_event_buckets and len(s.data_event_buckets) > 1:
+        out.append(f"{ns}:dataEventBuckets: \"*\" already covers every bucket; expected [\"*\"] alone or a list of "
+                   "bucket names")
+    if "log_retention_days" in given and not s.cloud_watch_logs:
+        out.append(f"{ns}:logRetentionDays: set but {ns}:cloudWatchLogs is false; expected cloudWatchLogs: true")
     return out
 
 
 def project_config_values() -> dict[str, Any]:
-    """Every ``audit-baseline:*`` key of the stack's config, namespace stripped.
-
-    The SDK offers no listing of keys, so read both places the language host puts config.
-    """
-    from pulumi.runtime import config as runtime_config
-
-    merged = dict(runtime_config.get_config_env())
-    merged.update(runtime_config.CONFIG.get())
-    prefix = NAMESPACE + ":"
-    out = {}
-    for key, value in merged.items():
-        if key.startswith(prefix):
-            name = key[len(prefix):]
-            # The CLI also accepts the older "audit-baseline:config:key" form.
-            out[name.removeprefix("config:")] = value
-    return out
+    """Every ``audit-baseline:*`` key of the stack's config, namespace stripped (``stack_keys``)."""
+    return stack_keys.project_values(stack_keys.all_config())

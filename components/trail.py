@@ -15,15 +15,10 @@ CLOUDTRAIL = "cloudtrail.amazonaws.com"
 
 
 def trail_arn(scope: Scope, name: str) -> pulumi.Output:
-    return scope.arn("cloudtrail", f"trail/{name}")
-
-
-def log_group_name(trail_name: str) -> str:
-    return f"/aws/cloudtrail/{trail_name}"
-
-
-def topic_name(trail_name: str) -> str:
-    return f"{trail_name}-log-delivery"
+    """The trail's ARN names the account that owns it: for an organization trail created from a delegated
+    administrator account, the management account (CloudTrail user guide, "Add a CloudTrail delegated
+    administrator": the management account remains the owner of organization trails)."""
+    return scope.arn("cloudtrail", f"trail/{name}", account=scope.trail_owner)
 
 
 def _key_prefix(prefix: str) -> str:
@@ -32,7 +27,11 @@ def _key_prefix(prefix: str) -> str:
 
 def bucket_statements(bucket_arn, *, trail: pulumi.Input[str], account_id: pulumi.Input[str], prefix: str = "",
                       organization_id: Optional[str] = None) -> list[dict]:
-    """What CloudTrail needs in the log bucket's policy, tied to this one trail by ``aws:SourceArn``."""
+    """What CloudTrail needs in the log bucket's policy, tied to this one trail by ``aws:SourceArn``.
+
+    ``account_id`` is the trail's owner (``Scope.trail_owner``): CloudTrail writes the owner's own logs
+    under ``AWSLogs/<owner>/`` and, for an organization trail, every account's under ``AWSLogs/<org-id>/``
+    (CloudTrail user guide, "Amazon S3 bucket policy for CloudTrail", organization trail example)."""
     only_this_trail = {"aws:SourceArn": trail}
     owner_control = {"s3:x-amz-acl": "bucket-owner-full-control", "aws:SourceArn": trail}
     logs = pulumi.Output.concat(bucket_arn, "/", _key_prefix(prefix), "AWSLogs/")
@@ -49,10 +48,16 @@ def bucket_statements(bucket_arn, *, trail: pulumi.Input[str], account_id: pulum
 
 
 def key_statements(scope: Scope, *, trail: pulumi.Input[str], readers: Sequence[str] = (),
-                   cloud_watch_logs: bool = False, trail_name: str = "",
+                   cloud_watch_logs: bool = False, log_group_prefix: str = "",
                    notifications: bool = False) -> list[dict]:
-    """What CloudTrail, its readers, CloudWatch Logs and SNS need in the audit key's policy."""
-    any_trail_of_account = pulumi.Output.concat("arn:", scope.partition, ":cloudtrail:*:", scope.account_id,
+    """What CloudTrail, its readers, CloudWatch Logs and SNS need in the audit key's policy.
+
+    The encryption context and ``aws:SourceArn`` name the trail's owner (the management account for an
+    organization trail; CloudTrail user guide, "Configure AWS KMS key policies for CloudTrail"). An SNS topic
+    encrypted with a customer key needs its publisher allowed ``kms:GenerateDataKey*`` and ``kms:Decrypt``
+    (CloudTrail user guide, "Amazon SNS topic policy for CloudTrail"), here tied to this trail by
+    ``aws:SourceArn``."""
+    any_trail_of_account = pulumi.Output.concat("arn:", scope.partition, ":cloudtrail:*:", scope.trail_owner,
                                                 ":trail/*")
     only_this_trail = {"aws:SourceArn": trail}
     statements = [
@@ -71,11 +76,13 @@ def key_statements(scope: Scope, *, trail: pulumi.Input[str], readers: Sequence[
                "Null": {"kms:EncryptionContext:aws:cloudtrail:arn": "false"}}),
     ]
     if cloud_watch_logs:
-        group_arn = scope.arn("logs", f"log-group:{log_group_name(trail_name)}")
+        # The group's name ends in the provider's unique suffix, unknown until it exists: ArnLike on its prefix
+        # (CloudWatch Logs user guide, "Encrypt log data in CloudWatch Logs using AWS KMS": ArnLike/ArnEquals).
+        group_arns = scope.arn("logs", f"log-group:{log_group_prefix}*")
         statements.append(allow(
             "CloudWatchLogsEncrypt", service(f"logs.{scope.region}.amazonaws.com"),
             ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"], "*",
-            {"ArnEquals": {"kms:EncryptionContext:aws:logs:arn": group_arn}}))
+            {"ArnLike": {"kms:EncryptionContext:aws:logs:arn": group_arns}}))
     if notifications:
         statements.append(allow("CloudTrailPublishEncrypted", service(CLOUDTRAIL),
                                 ["kms:GenerateDataKey*", "kms:Decrypt"], "*", {"StringEquals": only_this_trail}))
@@ -110,6 +117,10 @@ class AuditTrailArgs:
     cloud_watch_logs: bool = False
     log_retention_days: int = 365
     delivery_notifications: bool = False
+    log_group_prefix: str = "/aws/cloudtrail/"
+    """The log group's name prefix; the provider adds a unique suffix (no collision with a retained group)."""
+    topic_name: str = ""
+    """The delivery topic's name (one per stack); empty: auto-named."""
     protect: bool = True
     retain_on_delete: bool = True
     tags: Mapping[str, str] = field(default_factory=dict)
@@ -129,7 +140,7 @@ class AuditTrail(pulumi.ComponentResource):
 
         if args.cloud_watch_logs:
             self.log_group = aws.cloudwatch.LogGroup(
-                f"{name}-logs", name=log_group_name(args.name), retention_in_days=args.log_retention_days,
+                f"{name}-logs", name_prefix=args.log_group_prefix, retention_in_days=args.log_retention_days,
                 kms_key_id=args.kms_key_arn, tags=tags,
                 opts=pulumi.ResourceOptions(parent=self, protect=args.protect, retain_on_delete=args.retain_on_delete))
             self.log_role = aws.iam.Role(
@@ -147,7 +158,7 @@ class AuditTrail(pulumi.ComponentResource):
             prerequisites.append(role_policy)
 
         if args.delivery_notifications:
-            self.topic = aws.sns.Topic(f"{name}-delivery", name=topic_name(args.name),
+            self.topic = aws.sns.Topic(f"{name}-delivery", name=args.topic_name or None,
                                        kms_master_key_id=args.kms_key_arn, tags=tags,
                                        opts=pulumi.ResourceOptions(parent=self))
             topic_policy = aws.sns.TopicPolicy(

@@ -25,8 +25,14 @@ class AwsMocks(pulumi.runtime.Mocks):
     each service's format so that policy documents rendered from them look like real ones.
     """
 
-    def __init__(self, account_id: str = "123456789012", region: str = "us-east-1", partition: str = "aws"):
-        self.account_id, self.region, self.partition = account_id, region, partition
+    def __init__(self, account_id: str = "123456789012", region: str = "us-east-1", partition: str = "aws",
+                 account: Optional[dict] = None):
+        """``account`` describes the account in the shape of ``make plan ACCOUNT=`` (organization,
+        serviceLinkedRoles); None is a fresh account outside any organization."""
+        self.account = dict(account or {})
+        self.account_id = self.account.get("accountId", account_id)
+        self.partition = self.account.get("partition", partition)
+        self.region = region
 
     # -- invokes --
     def call(self, args: pulumi.runtime.MockCallArgs):
@@ -42,7 +48,28 @@ class AwsMocks(pulumi.runtime.Mocks):
             region = args.args.get("region") or args.args.get("name") or self.region
             return {"name": region, "region": region, "id": region,
                     "endpoint": f"ec2.{region}.amazonaws.com", "description": region}
+        if token == "aws:iam/getRoles:getRoles":
+            return self._roles(args.args.get("pathPrefix") or "/")
+        if token == "aws:organizations/getOrganization:getOrganization":
+            org = self.account.get("organization")
+            if not org:  # what AWS answers outside an organization: the invoke fails
+                return {}, [("", "AWSOrganizationsNotInUseException: Your account is not a member of an "
+                                 "organization.")]
+            master = org["managementAccountId"]
+            return {"id": org["id"], "arn": f"arn:{self.partition}:organizations::{master}:organization/{org['id']}",
+                    "masterAccountId": master, "masterAccountArn":
+                        f"arn:{self.partition}:organizations::{master}:account/{org['id']}/{master}",
+                    "featureSet": "ALL", "accounts": [], "roots": [], "awsServiceAccessPrincipals": [],
+                    "enabledPolicyTypes": [], "masterAccountEmail": "", "masterAccountName": "",
+                    "nonMasterAccounts": []}
         return {}
+
+    def _roles(self, path_prefix: str) -> dict:
+        """Service-linked roles of the description under ``path_prefix`` (only Config's path is known)."""
+        paths = {"AWSServiceRoleForConfig": "/aws-service-role/config.amazonaws.com/"}
+        names = sorted(n for n in self.account.get("serviceLinkedRoles", []) if paths.get(n, "/").startswith(path_prefix))
+        return {"id": self.partition, "names": names,
+                "arns": [f"arn:{self.partition}:iam::{self.account_id}:role{paths[n]}{n}" for n in names]}
 
     # -- resources --
     def new_resource(self, args: pulumi.runtime.MockResourceArgs):
@@ -80,7 +107,8 @@ class AwsMocks(pulumi.runtime.Mocks):
             topic = inputs.get("name") or auto
             return {"id": arn("sns", topic), "name": topic, "arn": arn("sns", topic)}
         if module == "cloudwatch" and kind == "LogGroup":
-            group = inputs.get("name") or auto
+            group = inputs.get("name") or (inputs["namePrefix"] + _digest(typ, name, length=26)
+                                           if inputs.get("namePrefix") else auto)
             return {"id": group, "name": group, "arn": arn("logs", f"log-group:{group}")}
         if module == "iam" and kind == "Role":
             role, path = inputs.get("name") or auto, inputs.get("path") or "/"
@@ -181,7 +209,8 @@ class RecordingMonitor(MockMonitor):
         inputs = rpc.deserialize_properties(request.object)
         field = AUTONAMED.get(request.type)
         state = self.resources[urn].state if urn in self.resources else {}
-        if field and field not in inputs and f"{field}Prefix" not in inputs and field in state:
+        prefix = inputs.get(f"{field}Prefix") if field else None
+        if field and field not in inputs and field in state and (prefix is None or str(state[field]).startswith(prefix)):
             inputs[field] = state[field]
         self.registrations.append(Registration(
             urn=urn, type=request.type, name=request.name, custom=bool(request.custom),

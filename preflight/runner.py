@@ -70,31 +70,35 @@ class Project:
                 config[full] = json.dumps(value)
             elif isinstance(value, bool):
                 config[full] = "true" if value else "false"
+            elif value is None:  # a YAML null reaches a program as empty text, as the CLI passes it
+                config[full] = ""
             else:
                 config[full] = str(value)
         return config, secret_keys
 
 
 def run_program(project: Project, stack: str, config: dict[str, str], secret_keys: list[str],
-                account_id: str = "123456789012", preview: bool = False):
+                account_id: str = "123456789012", preview: bool = False, account: Optional[dict] = None):
     """Run the program once under mocks; return the recorded registrations in order."""
     def program():
         with _program_context(project.directory):
             runpy.run_path(str(project.main), run_name="__main__")
-    return run_under_mocks(program, project.name, stack, config, secret_keys, account_id, preview)
+    return run_under_mocks(program, project.name, stack, config, secret_keys, account_id, preview, account)
 
 
 def run_under_mocks(program, project_name: str = "fixtures", stack: str = "test",
                     config: Optional[dict[str, str]] = None, secret_keys: Optional[list[str]] = None,
-                    account_id: str = "123456789012", preview: bool = False):
-    """Run ``program()`` (any code that declares resources) under mocks; return its registrations."""
+                    account_id: str = "123456789012", preview: bool = False, account: Optional[dict] = None):
+    """Run ``program()`` (any code that declares resources) under mocks; return its registrations.
+
+    ``account`` describes the account the lookups see (see ``AwsMocks``)."""
     import pulumi
     from pulumi.runtime import settings as runtime_settings
 
     from .mocks import AwsMocks, RecordingMonitor
 
     config = dict(config or {"aws:region": "us-east-1"})
-    mocks = AwsMocks(account_id=account_id, region=config.get("aws:region", "us-east-1"))
+    mocks = AwsMocks(account_id=account_id, region=config.get("aws:region", "us-east-1"), account=account)
     monitor = RecordingMonitor(mocks)
     runtime_settings.ROOT.set(None)  # a fresh stack resource for every run in this process
     pulumi.runtime.set_all_config(config, secret_keys or [])

@@ -46,13 +46,27 @@ class Plan:
         return {s.get("Sid", f"#{i}"): s for i, s in enumerate(document["Statement"])}
 
 
-def run_baseline(settings: Optional[dict[str, Any]] = None, region: str = "us-east-1", stack: str = "test") -> Plan:
-    """Run the real program with exactly these settings (keys without namespace)."""
+# `recorder` has no default (the account decides); the tests plan into a fresh account, where `create` is right.
+FRESH_ACCOUNT_SETTINGS = {"recorder": "create"}
+
+# Account descriptions (the shape of `make plan ACCOUNT=`) the mocks answer lookups from.
+ORG_ID, MANAGEMENT_ID, DELEGATED_ID = "o-a1b2c3d4e5", "999988887777", "111122223333"
+MANAGEMENT_ACCOUNT = {"accountId": MANAGEMENT_ID, "organization": {"id": ORG_ID, "managementAccountId": MANAGEMENT_ID},
+                      "serviceLinkedRoles": []}
+DELEGATED_ADMIN = {"accountId": DELEGATED_ID, "organization": {"id": ORG_ID, "managementAccountId": MANAGEMENT_ID},
+                   "serviceLinkedRoles": ["AWSServiceRoleForConfig"]}
+
+
+def run_baseline(settings: Optional[dict[str, Any]] = None, region: str = "us-east-1", stack: str = "test",
+                 account: Optional[dict] = None, defaults: Optional[dict[str, Any]] = None) -> Plan:
+    """Run the real program with these settings (keys without namespace) on top of ``defaults``
+    (``FRESH_ACCOUNT_SETTINGS`` unless given), in the account ``account`` describes (None: a fresh one)."""
     project = Project.load(ROOT)
     config = {"aws:region": region} if region else {}
-    for key, value in (settings or {}).items():
+    merged = {**(FRESH_ACCOUNT_SETTINGS if defaults is None else defaults), **(settings or {})}
+    for key, value in merged.items():
         config[f"{NS}:{key}"] = value if isinstance(value, str) else json.dumps(value)
-    return Plan(run_program(project, stack, config, []))
+    return Plan(run_program(project, stack, config, [], account=account))
 
 
 @pytest.fixture(scope="session")

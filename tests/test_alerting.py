@@ -10,7 +10,7 @@ from cloudtrail.detections import DETECTIONS
 from cloudtrail.filter_pattern import PatternError, compile_pattern
 from components.settings import Settings, SettingsError
 
-from .conftest import Plan, run_baseline
+from .conftest import FRESH_ACCOUNT_SETTINGS, Plan, run_baseline
 from .test_queries import DATA, INVICTUS_AS_OF, STRATUS_AS_OF, query, records_of, synthetic_set
 
 ACCOUNT = "123456789012"
@@ -30,20 +30,21 @@ def test_fourteen_cis_detections_with_their_controls():
 
 
 def test_exact_filter_patterns(plan):
-    patterns = {r.inputs["name"]: r.inputs["pattern"] for r in plan.of_type(FILTER)}
-    assert patterns["audit-alerting-root-account-usage"] == (
+    patterns = {r.inputs["name"].removeprefix("audit-baseline-test-"): r.inputs["pattern"] for r in plan.of_type(FILTER)}
+    assert patterns["root-account-usage"] == (
         '{ $.userIdentity.type = "Root" && $.userIdentity.invokedBy NOT EXISTS && $.eventType != "AwsServiceEvent" }')
-    assert patterns["audit-alerting-unauthorized-api-calls"] == (
+    assert patterns["unauthorized-api-calls"] == (
         '{ ($.errorCode = "*UnauthorizedOperation") || ($.errorCode = "AccessDenied*") }')
-    assert patterns["audit-alerting-kms-key-disable-or-deletion"] == (
+    assert patterns["kms-key-disable-or-deletion"] == (
         "{ ($.eventSource = kms.amazonaws.com) && (($.eventName = DisableKey) || ($.eventName = ScheduleKeyDeletion)) }")
-    assert patterns["audit-alerting-console-signin-without-mfa"] == (
-        '{ ($.eventName = "ConsoleLogin") && ($.additionalEventData.MFAUsed != "Yes") }')
-    assert patterns == {f"audit-alerting-{d.name}": d.pattern for d in DETECTIONS}
+    assert patterns["console-signin-without-mfa"] == (  # CIS's pattern: IAM users' successful sign-ins
+        '{ ($.eventName = "ConsoleLogin") && ($.additionalEventData.MFAUsed != "Yes") && '
+        '($.userIdentity.type = "IAMUser") && ($.responseElements.ConsoleLogin = "Success") }')
+    assert patterns == {d.name: d.pattern for d in DETECTIONS}
     group = plan.one("aws:cloudwatch/logGroup:LogGroup").inputs["name"]
     assert {r.inputs["logGroupName"] for r in plan.of_type(FILTER)} == {group}
     root = next(r for r in plan.of_type(FILTER) if r.name == "audit-alerting-root-account-usage")
-    assert root.inputs["metricTransformation"] == {"name": "RootAccountUsage", "namespace": "AuditBaseline/CIS",
+    assert root.inputs["metricTransformation"] == {"name": "RootAccountUsage", "namespace": "AuditBaseline/CIS/test",
                                                    "value": "1"}
 
 
@@ -52,7 +53,8 @@ def test_alarms_metric_threshold_and_action(plan):
     alarm = next(r for r in plan.of_type(ALARM) if r.name == "audit-alerting-root-account-usage-alarm").inputs
     assert {k: alarm[k] for k in ("name", "namespace", "metricName", "statistic", "period", "evaluationPeriods",
                                   "threshold", "comparisonOperator", "treatMissingData", "alarmActions")} == {
-        "name": "audit-alerting-root-account-usage", "namespace": "AuditBaseline/CIS", "metricName": "RootAccountUsage",
+        "name": "audit-baseline-test-root-account-usage", "namespace": "AuditBaseline/CIS/test",
+        "metricName": "RootAccountUsage",
         "statistic": "Sum", "period": 300, "evaluationPeriods": 1, "threshold": 1,
         "comparisonOperator": "GreaterThanOrEqualToThreshold", "treatMissingData": "notBreaching",
         "alarmActions": [topic.id]}
@@ -64,8 +66,10 @@ def test_topic_is_encrypted_and_only_this_accounts_alarms_publish(plan):
     topic = plan.one("aws:sns/topic:Topic", "audit-alerting-alarms")
     assert topic.inputs["kmsMasterKeyId"] == plan.one("aws:cloudtrail/trail:Trail").inputs["kmsKeyId"]
     statements = Plan.statements(plan.one("aws:sns/topicPolicy:TopicPolicy", "audit-alerting-alarms-policy"))
+    # exactly this stack's alarms (no wildcard another stack's alarm names could match)
     assert statements["CloudWatchAlarmsPublish"]["Condition"] == {
-        "ArnLike": {"aws:SourceArn": f"arn:aws:cloudwatch:us-east-1:{ACCOUNT}:alarm:audit-alerting-*"},
+        "ArnLike": {"aws:SourceArn": [f"arn:aws:cloudwatch:us-east-1:{ACCOUNT}:alarm:audit-baseline-test-{d.name}"
+                                        for d in DETECTIONS]},
         "StringEquals": {"aws:SourceAccount": ACCOUNT}}
     assert Plan.statements(plan.one("aws:kms/key:Key"))["CloudWatchAlarmsPublishEncrypted"]["Principal"] == {
         "Service": "cloudwatch.amazonaws.com"}
@@ -77,7 +81,8 @@ def test_topic_is_encrypted_and_only_this_accounts_alarms_publish(plan):
 def test_toggles_and_no_alarms_without_cloudwatch_logs():
     plan = run_baseline({"cloudWatchLogs": True, "disabledDetections": ["vpc-changes", "nacl-changes"]})
     names = {r.inputs["name"] for r in plan.of_type(ALARM)}
-    assert len(names) == 12 and "audit-alerting-vpc-changes" not in names
+    assert len(names) == 12 and "audit-baseline-test-vpc-changes" not in names
+    assert "audit-baseline-test-nacl-changes" not in names and "audit-baseline-test-root-account-usage" in names
     assert run_baseline().of_type(ALARM) == []
 
 
@@ -94,7 +99,7 @@ def test_toggles_and_no_alarms_without_cloudwatch_logs():
 ])
 def test_alerting_setting_mistakes(settings, problem):
     with pytest.raises(SettingsError) as caught:
-        Settings.from_mapping(settings, "us-east-1")
+        Settings.from_mapping({**FRESH_ACCOUNT_SETTINGS, **settings}, "us-east-1")
     assert caught.value.problems == [problem]
 
 
@@ -142,3 +147,16 @@ def test_each_filter_matches_exactly_what_its_query_returns(detection, synthetic
             (row[0], row[2], row[6]) for row in rows], f"{detection.name} over {folder.name}"
         total += len(rows)
     assert total >= 1, f"{detection.name}: no record on any set"
+
+
+def test_console_signin_without_mfa_is_iam_users_successful_signins_only():
+    """CIS AWS Foundations (v1.4.0 4.2, Security Hub CloudWatch.2): IAM users, successful sign-ins."""
+    (detection,) = [d for d in DETECTIONS if d.name == "console-signin-without-mfa"]
+    match = compile_pattern(detection.pattern)
+
+    def login(kind, outcome, mfa):
+        return {"eventName": "ConsoleLogin", "userIdentity": {"type": kind},
+                "responseElements": {"ConsoleLogin": outcome}, "additionalEventData": {"MFAUsed": mfa}}
+    assert [match(login(*case)) for case in (("IAMUser", "Success", "No"), ("IAMUser", "Success", "Yes"),
+                                             ("IAMUser", "Failure", "No"), ("AssumedRole", "Success", "No"),
+                                             ("Root", "Success", "No"))] == [True, False, False, False, False]

@@ -10,7 +10,8 @@ from audit_pack import catalog
 from components import config_plan, remediation
 from components.settings import Settings, SettingsError
 
-from .conftest import Plan, run_baseline
+from .conftest import (DELEGATED_ADMIN, FRESH_ACCOUNT_SETTINGS, MANAGEMENT_ACCOUNT, MANAGEMENT_ID, ORG_ID, Plan,
+                       run_baseline)
 
 ACCOUNT = "123456789012"
 RULE = "aws:cfg/rule:Rule"
@@ -21,6 +22,15 @@ CHANNEL = "aws:cfg/deliveryChannel:DeliveryChannel"
 SEED = set(catalog.BASELINE_RULES)
 CIS_EXTRA = [r for r in catalog.cis_rules() if r not in SEED]
 HOME_ONLY = {r["name"] for r in catalog.RULES if r["placement"] == "home-region"}
+CLOUDTRAIL_RULES = {"cloudtrail-enabled", "multi-region-cloudtrail-enabled", "cloud-trail-log-file-validation-enabled",
+                    "cloud-trail-encryption-enabled"}
+ONE_REGION = HOME_ONLY | CLOUDTRAIL_RULES
+SUFFIX = "-test"  # the stack's name part of every Config rule (run_baseline's stack is "test")
+
+
+def catalog_name(physical: str) -> str:
+    assert physical.endswith(SUFFIX), physical
+    return physical[:-len(SUFFIX)]
 
 
 @pytest.fixture(scope="module")
@@ -33,10 +43,11 @@ def two_regions() -> Plan:
     return run_baseline({"regions": ["us-east-1", "eu-west-1"]})
 
 
-def rules_by_region(plan: Plan) -> dict[str, set]:
+def rules_by_region(plan: Plan, home: str = "us-east-1") -> dict[str, set]:
+    """Catalog names of the individual rules, by region (no ``region`` input: the provider's, ``home``)."""
     out: dict[str, set] = {}
     for r in plan.of_type(RULE) + plan.of_type("aws:cfg/organizationManagedRule:OrganizationManagedRule"):
-        out.setdefault(r.inputs.get("region", "us-east-1"), set()).add(r.inputs["name"])
+        out.setdefault(r.inputs.get("region", home), set()).add(catalog_name(r.inputs["name"]))
     return out
 
 
@@ -67,31 +78,34 @@ def test_delivery_channel(default):
     channel = default.one(CHANNEL).inputs
     bucket = default.one("aws:s3/bucketPolicy:BucketPolicy", "audit-logs-policy").inputs["bucket"]
     key_arn = default.one("aws:cloudtrail/trail:Trail").inputs["kmsKeyId"]
-    topic = default.one("aws:sns/topic:Topic", "audit-config-us-east-1-notifications")
     assert channel == {"name": "audit-baseline", "s3BucketName": bucket, "s3KeyPrefix": "config",
-                       "s3KmsKeyArn": key_arn, "snsTopicArn": f"arn:aws:sns:us-east-1:{ACCOUNT}:{topic.id.split(':')[-1]}",
-                       "snapshotDeliveryProperties": {"deliveryFrequency": "TwentyFour_Hours"}}
-    assert topic.inputs["kmsMasterKeyId"] == key_arn
+                       "s3KmsKeyArn": key_arn, "snapshotDeliveryProperties": {"deliveryFrequency": "TwentyFour_Hours"}}
+    assert [t.name for t in default.of_type("aws:sns/topic:Topic")] == []  # notifications are opt-in
     status = default.one("aws:cfg/recorderStatus:RecorderStatus")
     assert status.inputs == {"name": "audit-baseline", "isEnabled": True}
     assert default.one(CHANNEL).urn in status.depends_on
 
 
-def test_config_topic_policy(default):
-    topic = default.one("aws:sns/topic:Topic", "audit-config-us-east-1-notifications")
-    statements = Plan.statements(default.one("aws:sns/topicPolicy:TopicPolicy", "audit-config-us-east-1-notifications-policy"))
-    assert statements["ConfigPublish"] == {
-        "Sid": "ConfigPublish", "Effect": "Allow", "Principal": {"Service": "config.amazonaws.com"},
-        "Action": "SNS:Publish", "Resource": topic.id, "Condition": {"StringEquals": {"aws:SourceAccount": ACCOUNT}}}
-
-
-def test_other_regions_get_their_own_topic_key(two_regions):
-    keys = {r.inputs.get("region", "us-east-1"): r for r in two_regions.of_type("aws:kms/key:Key")}
-    assert set(keys) == {"us-east-1", "eu-west-1"}
-    assert Plan.statements(keys["eu-west-1"])["ConfigUseOfKey"]["Condition"] == {
-        "StringEquals": {"aws:SourceAccount": ACCOUNT}}
-    eu_topic = next(t for t in two_regions.of_type("aws:sns/topic:Topic") if t.inputs.get("region") == "eu-west-1")
-    assert eu_topic.inputs["kmsMasterKeyId"].startswith("arn:aws:kms:eu-west-1:")
+def test_config_notifications_topic_per_region_unencrypted_and_tls_only():
+    """AWS Config does not support KMS-encrypted topics (Config developer guide, "Permissions for the Amazon SNS
+    Topic"): the opt-in topic is not encrypted with a key, and no key is made per region for it."""
+    plan = run_baseline({"configNotifications": True, "regions": ["us-east-1", "eu-west-1"]})
+    topics = {t.inputs.get("region", "us-east-1"): t for t in plan.of_type("aws:sns/topic:Topic")}
+    assert set(topics) == {"us-east-1", "eu-west-1"}
+    assert all("kmsMasterKeyId" not in t.inputs for t in topics.values())
+    assert [k.inputs.get("region", "us-east-1") for k in plan.of_type("aws:kms/key:Key")] == ["us-east-1"]
+    channels = {c.inputs.get("region", "us-east-1"): c.inputs["snsTopicArn"] for c in plan.of_type(CHANNEL)}
+    assert channels == {region: t.id for region, t in topics.items()}
+    for region, topic in topics.items():
+        policy = next(p for p in plan.of_type("aws:sns/topicPolicy:TopicPolicy")
+                      if p.inputs.get("region", "us-east-1") == region)
+        assert Plan.statements(policy) == {
+            "ConfigPublish": {"Sid": "ConfigPublish", "Effect": "Allow", "Principal": {"Service": "config.amazonaws.com"},
+                              "Action": "SNS:Publish", "Resource": topic.id,
+                              "Condition": {"StringEquals": {"aws:SourceAccount": ACCOUNT}}},
+            "DenyInsecureTransport": {"Sid": "DenyInsecureTransport", "Effect": "Deny", "Principal": "*",
+                                      "Action": "SNS:Publish", "Resource": topic.id,
+                                      "Condition": {"Bool": {"aws:SecureTransport": "false"}}}}
 
 
 def test_bucket_policy_statements_for_config(default):
@@ -153,13 +167,15 @@ def test_existing_recorder_deploys_only_rules_packs_and_remediation():
     plan = run_baseline({"recorder": "existing"})
     assert plan.of_type(RECORDER) == [] and plan.of_type(CHANNEL) == []
     assert rules_by_region(plan) == {"us-east-1": SEED}
-    assert len(plan.of_type(PACK)) == 1
+    assert [p.inputs["name"] for p in plan.of_type(PACK)] == ["audit-baseline-test-cis"]
+    # with no recorder of ours to wait for, rules depend on nothing of Config's
+    assert all(not r.depends_on for r in plan.of_type(RULE))
 
 
 # ---- rules ----
 
 def test_each_rule_identifier_and_parameters(default):
-    rules = {r.inputs["name"]: r.inputs for r in default.of_type(RULE)}
+    rules = {catalog_name(r.inputs["name"]): r.inputs for r in default.of_type(RULE)}
     assert set(rules) == SEED
     for name, inputs in rules.items():
         entry = catalog.RULES_BY_NAME[name]
@@ -183,42 +199,56 @@ def test_rules_wait_for_the_recorder(default):
 
 def test_blocked_ports_setting():
     rule = next(r for r in run_baseline({"blockedPorts": [22, 3389]}).of_type(RULE)
-                if r.inputs["name"] == "restricted-common-ports")
+                if r.inputs["name"] == "restricted-common-ports-test")
     assert json.loads(rule.inputs["inputParameters"]) == {"blockedPort1": "22", "blockedPort2": "3389"}
     many = config_plan.input_parameters("restricted-common-ports", Settings.from_mapping(
-        {"blockedPorts": [20, 21, 22, 23, 25, 3389]}, "us-east-1"))
+        {**FRESH_ACCOUNT_SETTINGS, "blockedPorts": [20, 21, 22, 23, 25, 3389]}, "us-east-1"))
     assert many == {"blockedPorts": "20,21,22,23,25,3389"}
 
 
-def test_placement_iam_and_account_rules_run_once(two_regions):
+def test_placement_iam_account_and_cloudtrail_rules_run_once(two_regions):
     by_region = rules_by_region(two_regions)
     assert by_region["us-east-1"] == SEED
-    assert by_region["eu-west-1"] == SEED - HOME_ONLY
-    assert HOME_ONLY & SEED == {"root-account-mfa-enabled", "iam-user-mfa-enabled", "cloudtrail-enabled",
-                                "multi-region-cloudtrail-enabled"}
+    assert by_region["eu-west-1"] == SEED - ONE_REGION
+    assert ONE_REGION & SEED == {"root-account-mfa-enabled", "iam-user-mfa-enabled", "cloudtrail-enabled",
+                                 "multi-region-cloudtrail-enabled", "cloud-trail-log-file-validation-enabled",
+                                 "cloud-trail-encryption-enabled"}
     packs = {(p.inputs.get("region", "us-east-1")): template(p) for p in two_regions.of_type(PACK)}
     eu_rules = {r["Properties"]["ConfigRuleName"] for r in packs["eu-west-1"]["Resources"].values()
                 if r["Type"] == "AWS::Config::ConfigRule"}
-    assert eu_rules == set(CIS_EXTRA) - HOME_ONLY
+    assert eu_rules == set(CIS_EXTRA) - ONE_REGION
+
+
+def test_cloudtrail_rules_and_their_remediation_only_in_the_trails_home_region():
+    """A trail is one resource; UpdateTrail (what the runbooks call) works only in its home region."""
+    plan = run_baseline({"regions": ["eu-west-1", "us-east-1", "ap-southeast-2"]}, region="eu-west-1")
+    by_region = rules_by_region(plan, home="eu-west-1")
+    assert {r: names & CLOUDTRAIL_RULES for r, names in by_region.items()} == {
+        "eu-west-1": CLOUDTRAIL_RULES, "us-east-1": set(), "ap-southeast-2": set()}
+    remediated = {(r.inputs.get("region", "eu-west-1"), r.inputs["configRuleName"]) for r in plan.of_type(REMEDIATION)
+                  if "trail" in r.inputs["configRuleName"]}
+    assert remediated == {("eu-west-1", "cloud-trail-log-file-validation-enabled-test"),
+                          ("eu-west-1", "cloud-trail-encryption-enabled-test")}
 
 
 def test_disabled_rules_are_nowhere():
     plan = run_baseline({"disabledRules": ["restricted-ssh", "vpc-flow-logs-enabled"]})
     assert rules_by_region(plan)["us-east-1"] == SEED - {"restricted-ssh"}
     assert "VpcFlowLogsEnabled" not in template(plan.one(PACK))["Resources"]
-    assert not any(r.inputs["configRuleName"] == "restricted-ssh" for r in plan.of_type(REMEDIATION))
+    assert not any(r.inputs["configRuleName"].startswith("restricted-ssh") for r in plan.of_type(REMEDIATION))
 
 
 # ---- conformance packs ----
 
 def test_cis_pack_leaves_out_what_the_baseline_deploys(default):
     pack = default.one(PACK)
-    assert pack.inputs["name"] == "audit-baseline-cis"
+    assert pack.inputs["name"] == "audit-baseline-test-cis"
     resources = template(pack)["Resources"]
     rules = {r["Properties"]["ConfigRuleName"] for r in resources.values() if r["Type"] == "AWS::Config::ConfigRule"}
     assert rules == set(CIS_EXTRA) and not rules & SEED
-    assert resources["IamPasswordPolicy"]["Properties"]["InputParameters"] == catalog.RULES_BY_NAME[
-        "iam-password-policy"]["parameters"]
+    # CIS v5.0.0 1.7/1.8: length and reuse only; no expiry unless passwordMaxAgeDays says so
+    assert resources["IamPasswordPolicy"]["Properties"]["InputParameters"] == {
+        "MinimumPasswordLength": "14", "PasswordReusePrevention": "24"}
     assert resources["S3AccountLevelPublicAccessBlocksPeriodicRemediation"]["Properties"]["Automatic"] is False
     assert resources["Ec2EbsEncryptionByDefaultRemediation"]["Properties"]["Automatic"] is True
 
@@ -227,8 +257,8 @@ def test_seed_pack_replaces_the_individual_rules():
     plan = run_baseline({"baselineRulesAs": "pack"})
     assert plan.of_type(RULE) == [] and plan.of_type(REMEDIATION) == []
     packs = {p.inputs["name"]: template(p) for p in plan.of_type(PACK)}
-    assert set(packs) == {"audit-baseline-baseline", "audit-baseline-cis"}
-    seed = packs["audit-baseline-baseline"]["Resources"]
+    assert set(packs) == {"audit-baseline-test-baseline", "audit-baseline-test-cis"}
+    seed = packs["audit-baseline-test-baseline"]["Resources"]
     assert {r["Properties"]["ConfigRuleName"] for r in seed.values() if r["Type"] == "AWS::Config::ConfigRule"} == SEED
     role_arn = plan.one("aws:iam/role:Role", "audit-config-remediation").id
     assert seed["S3BucketPublicReadProhibitedRemediation"] == {
@@ -260,9 +290,16 @@ def test_no_rule_is_evaluated_twice_in_a_region():
 def _all_templates():
     out = []
     for settings in ({}, {"baselineRulesAs": "pack"}, {"regions": ["us-east-1", "eu-west-1"], "baselineRulesAs": "pack"},
-                     {"remediation": False, "baselineRulesAs": "pack"}):
+                     {"remediation": False, "baselineRulesAs": "pack"}, {"passwordMaxAgeDays": 90}):
         for pack in run_baseline(settings).of_type(PACK):
             out.append((f"{pack.name}:{json.dumps(settings)}", pack.inputs["templateBody"]))
+    # organization mode, from the management account and from a delegated administrator
+    for account, extra in ((MANAGEMENT_ACCOUNT, {}), (DELEGATED_ADMIN, {"managementAccountId": MANAGEMENT_ID})):
+        settings = {"organizationTrail": True, "organizationId": ORG_ID, "organizationConfig": True,
+                    "baselineRulesAs": "pack", "regions": ["us-east-1", "eu-west-1"], **extra}
+        for pack in run_baseline(settings, account=account).of_type(
+                "aws:cfg/organizationConformancePack:OrganizationConformancePack"):
+            out.append((f"org:{account['accountId']}:{pack.name}", pack.inputs["templateBody"]))
     return out
 
 
@@ -297,7 +334,7 @@ def test_each_remediation_document_parameters_and_role(default):
     role = default.one("aws:iam/role:Role", "audit-config-remediation")
     role_arn = f"arn:aws:iam::{ACCOUNT}:role/{role.id}"
     key_arn = default.one("aws:cloudtrail/trail:Trail").inputs["kmsKeyId"]
-    found = {r.inputs["configRuleName"]: r.inputs for r in default.of_type(REMEDIATION)}
+    found = {catalog_name(r.inputs["configRuleName"]): r.inputs for r in default.of_type(REMEDIATION)}
     assert set(found) == {"s3-bucket-public-read-prohibited", "s3-bucket-public-write-prohibited", "restricted-ssh",
                           "restricted-common-ports", "cloud-trail-log-file-validation-enabled",
                           "cloud-trail-encryption-enabled"}
@@ -331,9 +368,10 @@ def test_automation_role_actions_are_the_union_of_the_runbooks(default):
     assert json.loads(role.inputs["assumeRolePolicy"])["Statement"] == [{
         "Effect": "Allow", "Principal": {"Service": "ssm.amazonaws.com"}, "Action": "sts:AssumeRole",
         "Condition": {"StringEquals": {"aws:SourceAccount": ACCOUNT}}}]
-    actions = Plan.statements(default.one("aws:iam/rolePolicy:RolePolicy", "audit-config-remediation-runbooks"))[
-        "RunbookActions"]["Action"]
-    deployed = {r.inputs["configRuleName"] for r in default.of_type(REMEDIATION)} | {
+    actions = sorted(a for s in Plan.statements(default.one("aws:iam/rolePolicy:RolePolicy",
+                                                            "audit-config-remediation-runbooks")).values()
+                     for a in s["Action"])
+    deployed = {catalog_name(r.inputs["configRuleName"]) for r in default.of_type(REMEDIATION)} | {
         r["Properties"]["ConfigRuleName"] for r in template(default.one(PACK))["Resources"].values()
         if r["Type"] == "AWS::Config::RemediationConfiguration"}
     assert actions == sorted({p for n in deployed for p in catalog.RULES_BY_NAME[n]["remediation"]["permissions"]})
@@ -351,34 +389,59 @@ def test_remediation_off_and_manual_only():
 
 
 def test_parity_deployed_rules_packs_and_remediations_equal_the_catalog(default):
-    s = Settings.from_mapping({}, "us-east-1")
+    s = Settings.from_mapping(dict(FRESH_ACCOUNT_SETTINGS), "us-east-1")
     (home,) = config_plan.plan(s)
     assert rules_by_region(default)["us-east-1"] == set(home.rules) == SEED
     assert {k: set(v) for k, v in home.packs.items()} == {"cis": set(CIS_EXTRA)}
     with_remediation = {r["name"] for r in catalog.RULES if r["remediation"]}
     in_pack = {r["Properties"]["ConfigRuleName"] for r in template(default.one(PACK))["Resources"].values()
                if r["Type"] == "AWS::Config::RemediationConfiguration"}
-    individual = {r.inputs["configRuleName"] for r in default.of_type(REMEDIATION)}
+    individual = {catalog_name(r.inputs["configRuleName"]) for r in default.of_type(REMEDIATION)}
     assert individual | in_pack == with_remediation and not individual & in_pack
     assert remediation.permissions(sorted(with_remediation))[0] == "cloudtrail:GetTrail"
 
 
 # ---- organization mode and aggregators ----
 
+ORG_MODE = {"organizationTrail": True, "organizationId": ORG_ID, "organizationConfig": True}
+ORG_PACK = "aws:cfg/organizationConformancePack:OrganizationConformancePack"
+
+
 def test_organization_mode():
-    plan = run_baseline({"organizationTrail": True, "organizationId": "o-abc1234567", "organizationConfig": True})
+    plan = run_baseline(ORG_MODE, account=MANAGEMENT_ACCOUNT)
     assert plan.of_type(RULE) == [] and plan.of_type(PACK) == [] and plan.of_type(REMEDIATION) == []
-    org_rules = {r.inputs["name"]: r.inputs for r in
+    org_rules = {catalog_name(r.inputs["name"]): r.inputs for r in
                  plan.of_type("aws:cfg/organizationManagedRule:OrganizationManagedRule")}
     assert set(org_rules) == SEED
     assert org_rules["restricted-ssh"]["ruleIdentifier"] == "INCOMING_SSH_DISABLED"
     assert org_rules["restricted-ssh"]["resourceTypesScopes"] == ["AWS::EC2::SecurityGroup"]
-    (org_pack,) = plan.of_type("aws:cfg/organizationConformancePack:OrganizationConformancePack")
-    assert org_pack.inputs["name"] == "audit-baseline-cis"
+    (org_pack,) = plan.of_type(ORG_PACK)
+    assert org_pack.inputs["name"] == "audit-baseline-test-cis"
     aggregator = plan.one("aws:cfg/configurationAggregator:ConfigurationAggregator").inputs
+    assert aggregator["name"] == "audit-baseline-test"
     role = plan.one("aws:iam/role:Role", "audit-config-aggregator-role")
-    assert aggregator["organizationAggregationSource"] == {"roleArn": f"arn:aws:iam::{ACCOUNT}:role/{role.id}",
+    assert aggregator["organizationAggregationSource"] == {"roleArn": f"arn:aws:iam::{MANAGEMENT_ID}:role/{role.id}",
                                                            "allRegions": True}
+    # no automation role: nothing in organization mode could use it (see the next test)
+    assert "audit-config-remediation" not in plan.names("aws:iam/role:Role")
+
+
+@pytest.mark.parametrize("account", [MANAGEMENT_ACCOUNT, DELEGATED_ADMIN], ids=["management", "delegated-admin"])
+def test_organization_packs_carry_no_remediation(account):
+    """An organization pack deploys its template into every member account, where the deploying account's
+    automation role does not exist: the org-mode templates have rules only, and name no account."""
+    plan = run_baseline({**ORG_MODE, "baselineRulesAs": "pack", "regions": ["us-east-1", "eu-west-1"],
+                         **({"managementAccountId": MANAGEMENT_ID} if account is DELEGATED_ADMIN else {})},
+                        account=account)
+    packs = plan.of_type(ORG_PACK)
+    assert sorted((p.inputs.get("region", "us-east-1"), p.inputs["name"]) for p in packs) == [
+        ("eu-west-1", "audit-baseline-test-baseline"), ("eu-west-1", "audit-baseline-test-cis"),
+        ("us-east-1", "audit-baseline-test-baseline"), ("us-east-1", "audit-baseline-test-cis")]
+    for pack in packs:
+        body = pack.inputs["templateBody"]
+        assert {r["Type"] for r in template(pack)["Resources"].values()} == {"AWS::Config::ConfigRule"}
+        assert MANAGEMENT_ID not in body and account["accountId"] not in body and "arn:" not in body
+    assert plan.of_type(REMEDIATION) == []
 
 
 def test_account_aggregator(two_regions):
@@ -421,7 +484,7 @@ def test_config_off():
 ])
 def test_config_setting_mistakes(settings, problem):
     with pytest.raises(SettingsError) as caught:
-        Settings.from_mapping(settings, "us-east-1")
+        Settings.from_mapping({**FRESH_ACCOUNT_SETTINGS, **settings}, "us-east-1")
     assert caught.value.problems == [problem]
 
 
@@ -429,7 +492,8 @@ def test_oversized_template_is_refused_with_a_hint(tmp_path):
     path = tmp_path / "big.yaml"
     path.write_text("#" * 51_201)
     with pytest.raises(SettingsError) as caught:
-        Settings.from_mapping({"customConformancePacks": [{"name": "big", "templateFile": str(path)}]}, "us-east-1")
+        Settings.from_mapping({**FRESH_ACCOUNT_SETTINGS, "customConformancePacks": [
+            {"name": "big", "templateFile": str(path)}]}, "us-east-1")
     (problem,) = caught.value.problems
-    assert problem.endswith(f"is not: {path} has 51,201 characters, over the 51,200 allowed in a template body; "
+    assert problem.endswith(f"is not: {path} has 51,201 bytes, over the 51,200 bytes allowed in a template body; "
                             "upload it to S3 and name it with templateS3Uri instead)")

@@ -9,7 +9,7 @@ from cloudtrail.query_library import saved_queries
 from components.settings import Settings, SettingsError
 from investigate.loader import load
 
-from .conftest import ROOT, run_baseline
+from .conftest import FRESH_ACCOUNT_SETTINGS, ROOT, run_baseline
 
 ACCOUNT = "123456789012"
 # The commercial partition's regions, opt-in ones included, as a multi-region trail writes them (written out here,
@@ -52,7 +52,7 @@ def test_glue_table_columns_equal_the_local_runner(default, tmp_path):
 def test_table_definition(default):
     table = default.one(TABLE).inputs
     bucket = default.one("aws:s3/bucketPolicy:BucketPolicy", "audit-logs-policy").inputs["bucket"]
-    assert (table["name"], table["databaseName"], table["tableType"]) == ("cloudtrail", "audit_baseline",
+    assert (table["name"], table["databaseName"], table["tableType"]) == ("cloudtrail", "audit_baseline_test",
                                                                           "EXTERNAL_TABLE")
     assert table["storageDescriptor"]["serDeInfo"] == {"serializationLibrary": "org.apache.hive.hcatalog.data.JsonSerDe"}
     assert table["storageDescriptor"]["inputFormat"] == "com.amazon.emr.cloudtrail.CloudTrailInputFormat"
@@ -72,7 +72,9 @@ def test_table_definition(default):
 
 def test_organization_trail_with_prefix_and_regions():
     plan = run_baseline({"organizationTrail": True, "organizationId": "o-abc1234567", "logPrefix": "audit",
-                         "regions": ["eu-west-1"], "investigationAccounts": ["111111111111", "222222222222"]})
+                         "regions": ["eu-west-1"], "investigationAccounts": ["111111111111", "222222222222"]},
+                        account={"accountId": "123456789012", "organization": {
+                            "id": "o-abc1234567", "managementAccountId": "123456789012"}})
     params = plan.one(TABLE).inputs["parameters"]
     bucket = plan.one("aws:s3/bucketPolicy:BucketPolicy", "audit-logs-policy").inputs["bucket"]
     assert params["storage.location.template"] == (f"s3://{bucket}/audit/AWSLogs/o-abc1234567/${{account}}/"
@@ -140,9 +142,9 @@ def test_every_saved_query_is_saved_in_athena(default):
     assert set(named) == {n for n, q in queries.items() if not q.params}
     assert set(prepared) == {"calls_from_ip", "writes_to_resource"}
     assert named["root_account_usage"]["query"] == queries["root_account_usage"].sql
-    assert named["root_account_usage"]["database"] == "audit_baseline"
+    assert named["root_account_usage"]["database"] == "audit_baseline_test"
     assert prepared["calls_from_ip"]["queryStatement"] == queries["calls_from_ip"].body
-    assert {q["workgroup"] for q in [*named.values(), *prepared.values()]} == {"audit-baseline"}
+    assert {q["workgroup"] for q in [*named.values(), *prepared.values()]} == {"audit-baseline-test"}
 
 
 def test_investigation_off():
@@ -158,5 +160,5 @@ def test_investigation_off():
 ])
 def test_investigation_setting_mistakes(settings, problem):
     with pytest.raises(SettingsError) as caught:
-        Settings.from_mapping(settings, "us-east-1")
+        Settings.from_mapping({**FRESH_ACCOUNT_SETTINGS, **settings}, "us-east-1")
     assert caught.value.problems == [problem]

@@ -127,7 +127,8 @@ def test_bad_settings_exit_2_with_the_named_key_and_no_traceback(tmp_path):
         source = ROOT / part
         (shutil.copytree if source.is_dir() else shutil.copy)(source, tmp_path / part)
     (tmp_path / "Pulumi.bad.yaml").write_text(
-        "config:\n  aws:region: us-east-1\n  audit-baseline:expireAfterDays: 30\n  audit-baseline:trailNme: x\n")
+        "config:\n  aws:region: us-east-1\n  audit-baseline:recorder: create\n  audit-baseline:expireAfterDays: 30\n"
+        "  audit-baseline:trailNme: x\n")
     result = plan("FORMAT=json", "STACK=bad", program=tmp_path)
     assert (result.returncode, result.stdout) == (2, "")
     assert "Traceback" not in result.stderr

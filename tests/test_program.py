@@ -108,15 +108,16 @@ def test_log_bucket_policy_statements(default):
 
 def test_access_log_bucket_policy(default):
     source = default.one(POLICY, "audit-logs-policy").inputs["bucket"]
+    results = default.one(POLICY, "audit-investigation-results-policy").inputs["bucket"]
     target = default.one(POLICY, "audit-access-logs-policy").inputs["bucket"]
     statements = Plan.statements(default.one(POLICY, "audit-access-logs-policy"))
     assert statements["S3ServerAccessLogsPolicy"] == {
         "Sid": "S3ServerAccessLogsPolicy", "Effect": "Allow", "Principal": {"Service": "logging.s3.amazonaws.com"},
         "Action": "s3:PutObject", "Resource": f"arn:aws:s3:::{target}/*",
-        "Condition": {"ArnLike": {"aws:SourceArn": f"arn:aws:s3:::{source}"},
+        "Condition": {"ArnLike": {"aws:SourceArn": [f"arn:aws:s3:::{source}", f"arn:aws:s3:::{results}"]},
                       "StringEquals": {"aws:SourceAccount": ACCOUNT}}}
     assert set(statements) == {"DenyInsecureTransport", "S3ServerAccessLogsPolicy"}
-    logging = default.one("aws:s3/bucketLogging:BucketLogging").inputs
+    logging = default.one("aws:s3/bucketLogging:BucketLogging", "audit-logs-access-logging").inputs
     assert (logging["bucket"], logging["targetBucket"], logging["targetPrefix"]) == (source, target, "s3-access/")
     assert default.one("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
                        "audit-access-logs-encryption").inputs["rules"] == [
@@ -137,13 +138,15 @@ def test_bucket_hardening(default, bucket):
                        f"{bucket}-lifecycle").inputs["rules"] == [{
         "id": "archive-then-expire", "status": "Enabled", "filter": {"prefix": ""},
         "transitions": [{"days": 90, "storageClass": "GLACIER_IR"}], "expiration": {"days": 2557},
-        "noncurrentVersionExpiration": {"noncurrentDays": 2557}}]
+        "noncurrentVersionExpiration": {"noncurrentDays": 2557}}, {
+        "id": "abort-incomplete-multipart-uploads", "status": "Enabled", "filter": {"prefix": ""},
+        "abortIncompleteMultipartUpload": {"daysAfterInitiation": 7}}]
     b = default.one(BUCKET, bucket)
     assert (b.options()["protect"], b.options()["retainOnDelete"], b.inputs["forceDestroy"]) == (True, True, False)
 
 
 def test_each_bucket_key_and_topic_has_exactly_one_policy():
-    plan = run_baseline({"cloudWatchLogs": True, "deliveryNotifications": True})
+    plan = run_baseline({"cloudWatchLogs": True, "deliveryNotifications": True, "configNotifications": True})
     buckets = {r.id: r.name for r in plan.of_type(BUCKET)}
     policies_by_bucket = {}
     for p in plan.of_type(POLICY):
@@ -180,8 +183,11 @@ def test_account_guardrails(default):
 
 # ---- each option on and off ----
 
+MANAGEMENT_ACCOUNT = {"accountId": ACCOUNT, "organization": {"id": "o-abc1234567", "managementAccountId": ACCOUNT}}
+
+
 def test_organization_trail():
-    plan = run_baseline({"organizationTrail": True, "organizationId": "o-abc1234567"})
+    plan = run_baseline({"organizationTrail": True, "organizationId": "o-abc1234567"}, account=MANAGEMENT_ACCOUNT)
     assert plan.one(TRAIL).inputs["isOrganizationTrail"] is True
     arn = f"arn:aws:s3:::{plan.one(POLICY, 'audit-logs-policy').inputs['bucket']}"
     assert Plan.statements(plan.one(POLICY, "audit-logs-policy"))["CloudTrailOrganizationWrite"] == {
@@ -227,10 +233,12 @@ def test_insights():
 def test_cloud_watch_logs_delivery():
     plan = run_baseline({"cloudWatchLogs": True, "logRetentionDays": 90})
     group = plan.one("aws:cloudwatch/logGroup:LogGroup")
-    assert (group.inputs["name"], group.inputs["retentionInDays"]) == ("/aws/cloudtrail/audit-trail", 90)
+    # Per stack, and unique (the provider's suffix): a retained group of an earlier deployment never collides.
+    assert (group.inputs["namePrefix"], group.inputs["retentionInDays"]) == ("/aws/cloudtrail/audit-trail/test/", 90)
+    assert group.inputs["name"].startswith("/aws/cloudtrail/audit-trail/test/")
     assert group.inputs["kmsKeyId"] == plan.one(TRAIL).inputs["kmsKeyId"]
     assert group.options()["protect"] is True
-    group_arn = f"arn:aws:logs:us-east-1:{ACCOUNT}:log-group:/aws/cloudtrail/audit-trail"
+    group_arn = f"arn:aws:logs:us-east-1:{ACCOUNT}:log-group:{group.inputs['name']}"
     trail = plan.one(TRAIL).inputs
     assert trail["cloudWatchLogsGroupArn"] == group_arn + ":*"
     role = plan.one("aws:iam/role:Role", "audit-trail-logs-role")
@@ -242,7 +250,8 @@ def test_cloud_watch_logs_delivery():
         "Sid": "DeliverToTrailLogGroup", "Effect": "Allow", "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
         "Resource": f"{group_arn}:log-stream:*"}]
     assert Plan.statements(plan.one(KEY))["CloudWatchLogsEncrypt"]["Condition"] == {
-        "ArnEquals": {"kms:EncryptionContext:aws:logs:arn": group_arn}}
+        "ArnLike": {"kms:EncryptionContext:aws:logs:arn":
+                    f"arn:aws:logs:us-east-1:{ACCOUNT}:log-group:/aws/cloudtrail/audit-trail/test/*"}}
     assert Plan.statements(plan.one(KEY))["CloudWatchLogsEncrypt"]["Principal"] == {
         "Service": "logs.us-east-1.amazonaws.com"}
 
@@ -256,10 +265,10 @@ def test_no_cloud_watch_logs_by_default(default):
 def test_delivery_notifications():
     plan = run_baseline({"deliveryNotifications": True})
     topic = plan.one("aws:sns/topic:Topic", "audit-trail-delivery").inputs
-    assert topic["name"] == "audit-trail-log-delivery"
+    assert topic["name"] == "audit-trail-test-log-delivery"
     assert topic["kmsMasterKeyId"] == plan.one(TRAIL).inputs["kmsKeyId"]
-    assert plan.one(TRAIL).inputs["snsTopicName"] == "audit-trail-log-delivery"
-    topic_arn = f"arn:aws:sns:us-east-1:{ACCOUNT}:audit-trail-log-delivery"
+    assert plan.one(TRAIL).inputs["snsTopicName"] == "audit-trail-test-log-delivery"
+    topic_arn = f"arn:aws:sns:us-east-1:{ACCOUNT}:audit-trail-test-log-delivery"
     assert Plan.statements(plan.one("aws:sns/topicPolicy:TopicPolicy", "audit-trail-delivery-policy")) == {
         "CloudTrailPublish": {"Sid": "CloudTrailPublish", "Effect": "Allow", "Principal": CT, "Action": "SNS:Publish",
                               "Resource": topic_arn, "Condition": {"StringEquals": {"aws:SourceArn": TRAIL_ARN}}},
@@ -295,9 +304,14 @@ def test_no_object_lock_by_default(default):
 
 def test_lifecycle_settings():
     plan = run_baseline({"glacierAfterDays": 0, "expireAfterDays": 0})
-    # Only the Athena results bucket (transient query output) still expires.
-    assert plan.names("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration") == [
-        "audit-investigation-results-lifecycle"]
+    # Logs are kept forever; only the Athena results bucket (transient query output) still expires,
+    # and every bucket still aborts incomplete multipart uploads.
+    rules = {r.name: [rule["id"] for rule in r.inputs["rules"]]
+             for r in plan.of_type("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration")}
+    assert rules == {"audit-logs-lifecycle": ["abort-incomplete-multipart-uploads"],
+                     "audit-access-logs-lifecycle": ["abort-incomplete-multipart-uploads"],
+                     "audit-investigation-results-lifecycle": ["archive-then-expire",
+                                                               "abort-incomplete-multipart-uploads"]}
     plan = run_baseline({"glacierAfterDays": 30, "expireAfterDays": 400})
     assert plan.one("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration", "audit-logs-lifecycle"
                     ).inputs["rules"][0]["transitions"] == [{"days": 30, "storageClass": "GLACIER_IR"}]

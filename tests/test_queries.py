@@ -62,7 +62,9 @@ EXPECTED = {
     "unauthorized_api_calls": (30, lambda r, p: isinstance(r.get("errorCode"), str) and (
         r["errorCode"].endswith("UnauthorizedOperation") or r["errorCode"].startswith("AccessDenied"))),
     "console_login_without_mfa": (30, lambda r, p: r.get("eventName") == "ConsoleLogin"
-                                  and mfa_used(r) is not None and mfa_used(r) != "Yes"),
+                                  and mfa_used(r) is not None and mfa_used(r) != "Yes"
+                                  and ui(r).get("type") == "IAMUser"
+                                  and (r.get("responseElements") or {}).get("ConsoleLogin") == "Success"),
     "console_signin_failures": (30, lambda r, p: r.get("eventName") == "ConsoleLogin"
                                 and r.get("errorMessage") == "Failed authentication"),
     "iam_policy_changes": (30, named("iam.amazonaws.com", IAM_POLICY)),
@@ -131,12 +133,17 @@ def synthetic_set(folder: Path) -> Path:
                                         ("config.amazonaws.com", "StopConfigurationRecorder"),
                                         ("cloudtrail.amazonaws.com", "StopLogging"),
                                         ("iam.amazonaws.com", "DeactivateMFADevice"),
-                                        ("iam.amazonaws.com", "PutUserPolicy"), ("signin.amazonaws.com", "ConsoleLogin")]):
+                                        ("iam.amazonaws.com", "PutUserPolicy"), ("signin.amazonaws.com", "ConsoleLogin"),
+                                        ("signin.amazonaws.com", "ConsoleLogin")]):
         r = json.loads(json.dumps(base))
         r.update(eventSource=source, eventName=name, eventID=f"synthetic-{i:04d}", userAgent="synthetic-from-real")
-        if name == "ConsoleLogin":
+        if name == "ConsoleLogin" and i == 9:  # the root user's failed sign-in
             r.update(errorMessage="Failed authentication", additionalEventData={"MFAUsed": "No"},
                      userIdentity={"type": "Root", "arn": "arn:aws:iam::123837392027:root",
+                                   "accountId": "123837392027"}, eventType="AwsConsoleSignIn")
+        elif name == "ConsoleLogin":  # a federated (role) sign-in: MFA happened at the identity provider
+            r.update(additionalEventData={"MFAUsed": "No"}, responseElements={"ConsoleLogin": "Success"},
+                     userIdentity={"type": "AssumedRole", "arn": "arn:aws:sts::123837392027:assumed-role/sso/alice",
                                    "accountId": "123837392027"}, eventType="AwsConsoleSignIn")
         made.append(r)
     out = folder / "synthetic"

@@ -6,7 +6,7 @@ import pytest
 
 from components.settings import FIELDS, REGIONS, Settings, SettingsError
 
-from .conftest import ROOT, run_baseline
+from .conftest import FRESH_ACCOUNT_SETTINGS, ROOT, run_baseline
 
 NS = "audit-baseline"
 
@@ -76,7 +76,7 @@ MISTAKES = [
 @pytest.mark.parametrize("settings, problem", MISTAKES, ids=[str(i) for i in range(len(MISTAKES))])
 def test_each_mistake_is_one_named_problem(settings, problem):
     with pytest.raises(SettingsError) as caught:
-        Settings.from_mapping(settings, "us-east-1")
+        Settings.from_mapping({**FRESH_ACCOUNT_SETTINGS, **settings}, "us-east-1")
     assert caught.value.problems == [problem]
 
 
@@ -86,7 +86,7 @@ def test_there_are_at_least_twenty_distinct_mistakes():
 
 def test_bad_region_names_the_key_the_value_and_a_suggestion():
     with pytest.raises(SettingsError) as caught:
-        Settings.from_mapping({}, "us-east-9")
+        Settings.from_mapping(dict(FRESH_ACCOUNT_SETTINGS), "us-east-9")
     (problem,) = caught.value.problems
     assert problem.startswith("aws:region: 'us-east-9' is not an AWS region (did you mean us-east-2?); "
                               "expected one of ")
@@ -95,29 +95,29 @@ def test_bad_region_names_the_key_the_value_and_a_suggestion():
 
 def test_missing_region():
     with pytest.raises(SettingsError) as caught:
-        Settings.from_mapping({}, None)
+        Settings.from_mapping(dict(FRESH_ACCOUNT_SETTINGS), None)
     assert caught.value.problems == ["aws:region: not set; set it with `pulumi config set aws:region us-east-1`"]
 
 
 def test_all_problems_are_reported_together():
     with pytest.raises(SettingsError) as caught:
-        Settings.from_mapping({"trailNam": "x", "accessLogging": "maybe"}, "mars-1")
+        Settings.from_mapping({**FRESH_ACCOUNT_SETTINGS, "trailNam": "x", "accessLogging": "maybe"}, "mars-1")
     assert [p.split(":")[0] + ":" + p.split(":")[1] for p in caught.value.problems] == [
         f"{NS}:trailNam", f"{NS}:accessLogging", "aws:region"]
     assert str(caught.value).startswith("invalid stack configuration (3 problems):\n  - ")
 
 
 def test_defaults_are_the_hardened_ones():
-    s = Settings.from_mapping({}, "eu-central-1")
+    s = Settings.from_mapping(dict(FRESH_ACCOUNT_SETTINGS), "eu-central-1")
     assert (s.region, s.trail_name, s.bucket_encryption, s.protect_audit_data, s.retain_on_delete,
             s.access_logging, s.account_public_access_block, s.ebs_encryption_by_default, s.object_lock) == (
         "eu-central-1", "audit-trail", "SSE-KMS", True, True, True, True, True, False)
 
 
 def test_structured_values_are_accepted_as_json_text_and_as_data():
-    s = Settings.from_mapping({"insights": '["ApiErrorRateInsight"]', "dataEventBuckets": ["a-bucket"],
-                               "tags": {"team": "sec"}, "glacierAfterDays": 30, "expireAfterDays": "400"},
-                              "us-east-1")
+    s = Settings.from_mapping({**FRESH_ACCOUNT_SETTINGS, "insights": '["ApiErrorRateInsight"]',
+                               "dataEventBuckets": ["a-bucket"], "tags": {"team": "sec"}, "glacierAfterDays": 30,
+                               "expireAfterDays": "400"}, "us-east-1")
     assert (s.insights, s.data_event_buckets, dict(s.tags), s.glacier_after_days, s.expire_after_days) == (
         ("ApiErrorRateInsight",), ("a-bucket",), {"team": "sec"}, 30, 400)
 

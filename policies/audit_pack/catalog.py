@@ -175,13 +175,14 @@ RULES: tuple[dict, ...] = (
     _rule("iam-password-policy", "IAM_PASSWORD_POLICY",
           "The account password policy meets the CIS requirements (length 14 or more, 24 passwords remembered).",
           periodic=DAILY, placement="home-region", severity="medium",
-          parameters={"RequireUppercaseCharacters": "true", "RequireLowercaseCharacters": "true",
-                      "RequireSymbols": "true", "RequireNumbers": "true", "MinimumPasswordLength": "14",
-                      "PasswordReusePrevention": "24", "MaxPasswordAge": "90"},
+          # CIS v5.0.0 1.7/1.8 ask only for length and reuse (no expiry, no character classes). Config supplies
+          # no parameter defaults through the API ("Default values are not supplied for the API, CLI, or SDK"),
+          # so an absent parameter is not checked; MaxPasswordAge comes from the passwordMaxAgeDays setting.
+          parameters={"MinimumPasswordLength": "14", "PasswordReusePrevention": "24"},
           controls=[f"{CIS} 1.7", f"{CIS} 1.8", *[f"{NIST} {c}" for c in ("AC-2(1)", "IA-5(1)")]],
           mirror=_mirror("resource", "advisory"),
-          steps="Declare an aws.iam.AccountPasswordPolicy with minimum_password_length >= 14, "
-                "password_reuse_prevention >= 24, max_password_age <= 90 and every character class required."),
+          steps="Declare an aws.iam.AccountPasswordPolicy with minimum_password_length >= 14 and "
+                "password_reuse_prevention >= 24 (CIS does not ask for expiry or character classes)."),
     _rule("mfa-enabled-for-iam-console-access", "MFA_ENABLED_FOR_IAM_CONSOLE_ACCESS",
           "IAM users with a console password have MFA.", periodic=DAILY, placement="home-region", severity="high",
           controls=[f"{CIS} 1.9", *_MFA_NIST],
@@ -226,7 +227,9 @@ RULES: tuple[dict, ...] = (
           mirror=_mirror("resource", "advisory"), steps="Set enable_key_rotation=True on the aws.kms.Key."),
     _rule("vpc-flow-logs-enabled", "VPC_FLOW_LOGS_ENABLED",
           "VPCs have flow logs.", resource_types=["AWS::EC2::VPC"], periodic=DAILY, severity="medium",
-          parameters={"trafficType": "REJECT"},
+          # No trafficType: the rule's page documents it only as "TrafficType of flow logs" (optional), i.e. the
+          # one type to look for, and a VPC that logs ALL traffic (more than CIS 3.7's REJECT) must not be flagged
+          # for lacking a REJECT-only flow log. Without it the rule checks that flow logs exist, like the mirror.
           controls=[f"{CIS} 3.7", *[f"{NIST} {c}" for c in ("AU-2", "AU-3", "AU-12", "CA-7")]],
           mirror=_mirror("stack", "advisory"),
           steps="Add an aws.ec2.FlowLog with vpc_id set to the VPC (traffic_type REJECT or ALL)."),

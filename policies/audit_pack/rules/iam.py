@@ -18,7 +18,8 @@ def password_policy(props, config, kind: str = PASSWORD_POLICY):
     params = {**RULES_BY_NAME["iam-password-policy"]["parameters"], **(config.get("parameters") or {})}
     problems = []
     for param, prop in FLAGS.items():
-        if str(params.get(param, "true")).lower() == "true" and truthy(props.get(prop, False)) is False:
+        # Config's API applies no default: an absent parameter is not checked (and only lowercase "true" counts).
+        if str(params.get(param, "false")) == "true" and truthy(props.get(prop, False)) is False:
             problems.append(f"{prop} is not true")
     checks = [("MinimumPasswordLength", "minimumPasswordLength", lambda have, want: have >= want, "at least"),
               ("PasswordReusePrevention", "passwordReusePrevention", lambda have, want: have >= want, "at least"),
