@@ -973,12 +973,16 @@ HANDLERS = {
 }
 
 
-def answer_invoke(token: str, args: Optional[dict], account: Account, region: str) -> InvokeAnswer:
-    """The answer to one invoke of ``token`` with ``args`` (wire names) in ``account``; ``region`` is the
-    provider's region (an explicit ``region`` argument, as pulumi-aws 7 data sources take, wins)."""
+def answer_invoke(token: str, args: Optional[dict], account: Account, region: Optional[str] = None) -> InvokeAnswer:
+    """The answer to one invoke of ``token`` with ``args`` (wire names) in ``account``.
+
+    ``region``: the provider's region (the stack's ``aws:region`` or an explicit provider's); an explicit
+    ``region`` argument, as pulumi-aws 7 data sources take, wins; without either, us-east-1.
+    """
     args = dict(args or {})
     if isinstance(args.get("region"), str) and args["region"]:
         region = args["region"]
+    region = region or "us-east-1"
     ctx = _Context(token, args, account, region)
     handler = HANDLERS.get(token)
     if handler is not None:
@@ -1015,6 +1019,13 @@ def load_stack_outputs(path: Optional[str | Path]) -> dict[str, dict]:
             raise UsageError(f"STACK_OUTPUTS: {path}: {name}: the outputs must be an object of output name -> "
                              f"value, found {type(outputs).__name__ if outputs is not None else 'null'}")
     return data
+
+
+def stack_outputs_lookup(path: Optional[str | Path], organization: Optional[str] = None,
+                         project: Optional[str] = None):
+    """``load_stack_outputs(path)`` as a function of a stack name -> its outputs or None (unknown)."""
+    outputs = load_stack_outputs(path)
+    return lambda name: stack_reference_outputs(name, outputs, organization, project)
 
 
 def stack_reference_outputs(name: str, stack_outputs: dict[str, dict], organization: Optional[str] = None,

@@ -102,8 +102,9 @@ def read_project_file(path: str | Path) -> dict:
 
 # -- Pulumi.<stack>.yaml --
 
-def read_stack_file(path: str | Path) -> dict:
-    """The stack settings file's ``config`` mapping (``{}`` for an empty file or one without ``config``).
+def read_stack_settings(path: str | Path) -> dict:
+    """The whole stack settings file as a mapping (``{}`` for an empty file), its ``config`` checked to be a
+    mapping with text keys. Other keys (``encryptionsalt``, ``secretsprovider``, ...) are kept as they are.
 
     An empty file is a stack without settings, as the Pulumi CLI reads it; the program then says which
     setting it misses (for this project: ``aws:region`` not set).
@@ -116,14 +117,17 @@ def read_stack_file(path: str | Path) -> dict:
         raise UsageError(f"{label}: {path} must be a mapping (e.g. `config:` then `aws:region: us-east-1`), "
                          f"found {_kind(data)}")
     config = data.get("config")
-    if config is None:
-        return {}
-    if not isinstance(config, dict):
+    if config is not None and not isinstance(config, dict):
         raise UsageError(f"{label}: {path}: `config` must be a mapping of namespace:key to value, found {_kind(config)}")
-    for key in config:
+    for key in config or {}:
         if not isinstance(key, str):
             raise UsageError(f"{label}: {path}: config key {key!r} must be text such as `aws:region`, found {_kind(key)}")
-    return config
+    return data
+
+
+def read_stack_file(path: str | Path) -> dict:
+    """The stack settings file's ``config`` mapping (``{}`` for an empty file or one without ``config``)."""
+    return read_stack_settings(path).get("config") or {}
 
 
 # -- policy config --

@@ -15,7 +15,7 @@ import yaml
 
 from common import UsageError, read_json
 
-from .files import read_policy_config, read_project_file, read_stack_file
+from .files import read_policy_config, read_project_file, read_stack_settings
 
 
 class ProgramConfigError(Exception):
@@ -61,8 +61,9 @@ class Project:
             available = sorted(p.name[len("Pulumi."):-len(".yaml")] for p in self.directory.glob("Pulumi.*.yaml"))
             raise UsageError(f"no stack '{stack}': {path.name} not found in {self.directory}"
                              + (f" (stacks: {', '.join(available)})" if available else ""))
+        data = read_stack_settings(path)
         config, secret_keys = {}, []
-        for key, value in read_stack_file(path).items():
+        for key, value in (data.get("config") or {}).items():
             full = key if ":" in key else f"{self.name}:{key}"
             if isinstance(value, dict) and set(value) == {"secure"}:
                 config[full] = "[secret]"

@@ -107,7 +107,7 @@ def test_a_file_that_is_not_an_object_or_not_json(tmp_path):
                                          r"description\), found a list; keys allowed: accountId, partition"):
         load_account(path)
     path.write_text('{"accountId": "111122223333",\n "partition": aws}')
-    with pytest.raises(UsageError, match=r"^ACCOUNT: .*account.json is not valid JSON: Expecting value at line 2, "
+    with pytest.raises(UsageError, match=r"^ACCOUNT: .*account.json is not JSON: Expecting value at line 2, "
                                          r"column 15$"):
         load_account(path)
     with pytest.raises(UsageError, match=r"^ACCOUNT: .*missing.json does not exist$"):

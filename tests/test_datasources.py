@@ -10,7 +10,8 @@ import pytest
 from common import UsageError
 from preflight.account import Account, load_account
 from preflight.datasources import (InvokeAnswer, answer_invoke, load_stack_outputs, read_stack_reference,
-                                   render_policy_document, result_shape, stack_reference_outputs)
+                                   render_policy_document, result_shape, stack_outputs_lookup,
+                                   stack_reference_outputs)
 
 from .conftest import ROOT
 
@@ -256,6 +257,12 @@ def test_get_organization_from_the_management_account_and_a_delegated_administra
 
 # -- the account's identity and the region --
 
+def test_the_region_argument_wins_and_defaults_to_us_east_1():
+    assert answer_invoke("aws:index/getRegion:getRegion", {"region": "eu-north-1"}, FRESH, "us-east-1").result[
+        "region"] == "eu-north-1"
+    assert answer_invoke("aws:index/getRegion:getRegion", {}, FRESH).result["region"] == "us-east-1"
+
+
 def test_caller_identity_partition_and_region():
     account = example("config-console")
     assert answer_invoke("aws:index/getCallerIdentity:getCallerIdentity", {}, account, "eu-west-1") == InvokeAnswer(
@@ -405,6 +412,8 @@ def test_stack_outputs_file_and_references(tmp_path):
         "secretOutputNames": []}
     assert read_stack_reference("acme/other/prod", outputs) is None
     assert load_stack_outputs(None) == {}
+    lookup = stack_outputs_lookup(path, organization="acme", project="network")
+    assert (lookup("prod"), lookup("staging")) == ({"vpcId": "vpc-0a1b", "subnets": ["subnet-1"]}, None)
 
 
 @pytest.mark.parametrize("content, problem", [
