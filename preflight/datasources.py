@@ -184,9 +184,8 @@ def result_shape(token: str) -> Optional[_Shape]:
     else:
         candidates = [names.get(module, f"{package}.{module}"), f"{package}.{module}_"]
     for base in candidates:
-        try:
-            mod = importlib.import_module(f"{base}.{_snake(function)}")
-        except Exception:
+        mod = _function_module(base, _snake(function))
+        if mod is None:
             continue
         result_names = [n for n in getattr(mod, "__all__", []) if n.endswith("Result") and not n.startswith("Awaitable")]
         if not result_names:
@@ -197,6 +196,26 @@ def result_shape(token: str) -> Optional[_Shape]:
         if function_object is not None:
             arguments = frozenset(_camel(p) for p in inspect.signature(function_object).parameters if p != "opts")
         return _Shape(_output_fields(cls), arguments)
+    return None
+
+
+def _function_module(package: str, name: str):
+    """The SDK module defining function ``name`` of ``package``, without rebinding the package's attribute.
+
+    The package is imported first: importing ``pkg.mod.get_x`` before ``pkg.mod`` itself (the SDKs load their
+    modules lazily) would leave ``pkg.mod.get_x`` bound to the submodule instead of the function, breaking any
+    program in the same process that calls it.
+    """
+    import sys
+    try:
+        parent = importlib.import_module(package)
+    except Exception:
+        return None
+    function_object = getattr(parent, name, None)
+    if callable(function_object) and not inspect.ismodule(function_object):
+        return sys.modules.get(function_object.__module__)
+    if inspect.ismodule(function_object):
+        return function_object
     return None
 
 
@@ -214,6 +233,10 @@ def _output_fields(cls: type) -> dict:
             if isinstance(value, property) and hasattr(value.fget, "_pulumi_name"):
                 out[value.fget._pulumi_name] = typing.get_type_hints(value.fget, globalns=namespace).get("return")
         return out
+
+
+def _optional(typ: Any) -> bool:
+    return typing.get_origin(typ) is typing.Union and type(None) in typing.get_args(typ)
 
 
 def _is_output_type(typ: Any) -> bool:
@@ -355,13 +378,13 @@ def _complete(ctx: _Context, answer: dict) -> dict:
     for key, typ in shape.fields.items():
         if key in answer:
             out[key] = answer[key]
-        elif key in shape.arguments:
-            out[key] = ctx.args.get(key)
+        elif key in ctx.args:
+            out[key] = ctx.args[key]
+        elif key in shape.arguments and _optional(typ):
+            out[key] = None  # an optional argument the program did not give: the provider echoes null
         else:
             out[key] = _fill(typ, key, ctx, key)
-    for key, value in answer.items():
-        out.setdefault(key, value)
-    return out
+    return out  # only the result type's fields: the wire names of the provider's schema
 
 
 def invent(token: str, args: dict, account: Account, region: str) -> InvokeAnswer:

@@ -432,3 +432,84 @@ def test_malformed_stack_outputs(tmp_path, content, problem):
     with pytest.raises(UsageError) as error:
         load_stack_outputs(path)
     assert str(error.value) == f"STACK_OUTPUTS: {path}{problem}"
+
+
+# -- through the provider SDK itself --
+
+def test_every_typed_answer_has_exactly_the_result_types_fields():
+    account = example("delegated-administrator")
+    args = {"aws:iam/getRole:getRole": {"name": "AWSServiceRoleForConfig"},
+            "aws:index/getArn:getArn": {"arn": "arn:aws:s3:::bucket"},
+            "aws:ecr/getCredentials:getCredentials": {"registryId": "444455556666"}}
+    from preflight.datasources import HANDLERS
+    checked = []
+    for token in HANDLERS:
+        shape = result_shape(token)
+        if shape is None:  # tokens of older SDKs, answered for programs pinned to them
+            assert token in ("aws:ec2/getAvailabilityZones:getAvailabilityZones", "aws:ec2/getSubnetIds:getSubnetIds")
+            continue
+        answer = answer_invoke(token, args.get(token, {}), account, "us-east-1")
+        assert (answer.failure, sorted(answer.result)) == (None, sorted(shape.fields)), token
+        checked.append(token)
+    assert len(checked) == 25
+
+
+def test_the_sdk_reads_the_answers_with_its_own_types():
+    """The real pulumi_aws functions under the SDK's mock engine, answered by answer_invoke: the SDK's
+    result classes check each field's type, so a wrong wire name or type fails here."""
+    import pulumi
+    import pulumi_aws as aws
+
+    from preflight.runner import run_under_mocks
+
+    account = example("config-console")
+    seen = {}
+
+    class Answers(pulumi.runtime.Mocks):
+        def call(self, args):
+            answer = answer_invoke(args.token, dict(args.args), account, "eu-west-1")
+            assert answer.failure is None, answer.failure
+            return answer.result
+
+        def new_resource(self, args):
+            return f"{args.name}-id", dict(args.inputs)
+
+    def program():
+        seen["roles"] = aws.iam.get_roles(path_prefix="/aws-service-role/config.amazonaws.com/")
+        seen["document"] = aws.iam.get_policy_document(statements=[aws.iam.GetPolicyDocumentStatementArgs(
+            actions=["s3:GetObject"], resources=["arn:aws:s3:::b/*"],
+            principals=[aws.iam.GetPolicyDocumentStatementPrincipalArgs(type="Service",
+                                                                        identifiers=["config.amazonaws.com"])],
+            conditions=[aws.iam.GetPolicyDocumentStatementConditionArgs(
+                test="StringEquals", variable="aws:SourceAccount", values=["111122223333"])])])
+        seen["ami"] = aws.ec2.get_ami(most_recent=True, owners=["amazon"],
+                                      filters=[aws.ec2.GetAmiFilterArgs(name="name", values=["al2023-ami-*"])])
+        seen["zones"] = aws.get_availability_zones(state="available")
+        seen["vpc"] = aws.ec2.get_vpc(default=True)
+        seen["identity"] = aws.get_caller_identity()
+        seen["function"] = aws.lambda_.get_function(function_name="handler")
+
+    from unittest import mock
+    import preflight.mocks
+    with mock.patch.object(preflight.mocks, "AwsMocks", lambda **_: Answers()):
+        run_under_mocks(program, config={"aws:region": "eu-west-1"})
+    assert seen["roles"].names == ["AWSServiceRoleForConfig"]
+    assert json.loads(seen["document"].json)["Statement"][0]["Principal"] == {"Service": "config.amazonaws.com"}
+    assert seen["ami"].block_device_mappings[0].ebs["volume_size"] == "8"
+    assert seen["zones"].names == ["eu-west-1a", "eu-west-1b", "eu-west-1c"]
+    assert seen["vpc"].cidr_block == "172.31.0.0/16" and seen["vpc"].default is True
+    assert seen["identity"].account_id == "111122223333"
+    assert seen["function"].function_name == "handler" and seen["function"].arn.startswith("arn:aws:lambda:eu-west-1:")
+
+
+def test_reading_result_types_leaves_the_sdks_functions_callable():
+    """In a fresh interpreter (the SDK loads its modules lazily), reading a result type first must not
+    rebind ``aws.iam.get_policy_document`` to its module."""
+    import subprocess
+    import sys
+    code = ("from preflight.datasources import result_shape\n"
+            "assert result_shape('aws:iam/getPolicyDocument:getPolicyDocument') is not None\n"
+            "import pulumi_aws as aws, inspect\n"
+            "print(inspect.isfunction(aws.iam.get_policy_document), inspect.isfunction(aws.ec2.get_ami))\n")
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert (result.returncode, result.stdout) == (0, "True True\n"), result.stderr
