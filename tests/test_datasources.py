@@ -513,3 +513,13 @@ def test_reading_result_types_leaves_the_sdks_functions_callable():
             "print(inspect.isfunction(aws.iam.get_policy_document), inspect.isfunction(aws.ec2.get_ami))\n")
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert (result.returncode, result.stdout) == (0, "True True\n"), result.stderr
+
+
+def test_another_providers_sdk_is_read_the_same_way(monkeypatch):
+    """Any installed Pulumi SDK (awsx, random, ...): a generated-layout fixture package stands in for one."""
+    monkeypatch.syspath_prepend(str(ROOT / "tests" / "fixtures" / "sdk"))
+    answer = answer_invoke("preflightfake:index/getWidget:getWidget", {"widgetName": "front"}, FRESH, "eu-west-1")
+    assert answer == InvokeAnswer({"id": "preflight-widget", "widgetName": "front",
+                                   "ports": [{"port": 443, "protocol": "preflight-protocol"}], "enabled": False,
+                                   "labels": {}, "ownerAccountId": "123456789012"}, invented=True)
+    assert answer_invoke("preflightfake:index/getWidget:getWidget", {}, FRESH, "eu-west-1").result["widgetName"] is None
