@@ -71,6 +71,39 @@ def test_the_program_runs_as_a_preview():
                                ("s3-bucket-ssl-requests-only", "advisory", urn)]
 
 
+def test_data_sources_are_answered_like_aws():
+    """gate/2: availability zones and an AMI lookup answer with typed values (the mocks gave {}, and the
+    program crashed blaming itself); the VPC without flow logs is then judged."""
+    result = gate("gate-invoke-results", "--format", "json")
+    assert result.returncode == 0, result.stderr
+    document = json.loads(result.stdout)
+    resources = by_name(document)
+    assert resources["a"]["inputs"]["availabilityZone"] == "us-east-1a"
+    assert resources["lc"]["inputs"]["imageId"].startswith("ami-")
+    assert document["invented"] == []
+    assert verdict(result) == [("vpc-flow-logs-enabled", "advisory",
+                                "urn:pulumi:test::empty-invoke-results::aws:ec2/vpc:Vpc::vpc")]
+
+
+def test_an_account_description_file_is_judged_against():
+    """--account takes a description file (issue 12): an account where Config was switched on from the
+    console already has the recorder and the service-linked role the dev stack would create."""
+    result = subprocess.run([PYTHON, "-m", "preflight", "--format", "json", "--account",
+                             str(ROOT / "examples/accounts/config-console.json")], cwd=ROOT, capture_output=True,
+                            text=True, timeout=300)
+    assert (result.returncode, result.stdout) == (2, "")
+    lines = result.stderr.splitlines()
+    assert lines[0] == "error: the plan cannot be applied to the described account (3 problems):"
+    assert [line.split(": ", 1)[0] for line in lines[1:]] == [
+        "  - urn:pulumi:dev::audit-baseline::audit-baseline:index:AuditBaseline$audit-baseline:config:AuditConfig$"
+        "aws:iam/serviceLinkedRole:ServiceLinkedRole::audit-config-service-linked-role",
+        "  - urn:pulumi:dev::audit-baseline::audit-baseline:index:AuditBaseline$audit-baseline:config:AuditConfig$"
+        "audit-baseline:config:RegionalRecorder$aws:cfg/recorder:Recorder::audit-config-us-east-1-recorder",
+        "  - urn:pulumi:dev::audit-baseline::audit-baseline:index:AuditBaseline$audit-baseline:config:AuditConfig$"
+        "audit-baseline:config:RegionalRecorder$aws:cfg/deliveryChannel:DeliveryChannel::"
+        "audit-config-us-east-1-channel"]
+
+
 def test_organization_project_stack_account_and_stack_references_without_outputs():
     result = gate("gate-context", "--format", "json")
     assert result.returncode == 0, result.stderr
@@ -81,6 +114,7 @@ def test_organization_project_stack_account_and_stack_references_without_outputs
         "tags": {"dryRun": "True", "token": "[secret]", "revealed": "[secret]"}}
     assert resources["web"]["inputs"]["vpcId"] == "04da6b54-80e4-46f7-96ec-b56ff0331ba9"  # unknown
     assert document["stackReferences"] == [{"name": "acme/network/prod", "outputs": "unknown"}]
+    assert document["invented"] == [{"token": "aws:ecs/getCluster:getCluster", "calls": 1}]
     assert verdict(result) == [("s3-bucket-ssl-requests-only", "advisory",
                                 "urn:pulumi:test::context::aws:s3/bucket:Bucket::context")]
 

@@ -11,3 +11,4 @@ aws.s3.Bucket("context", bucket=f"{pulumi.get_organization()}-{pulumi.get_projec
                     "revealed": pulumi.Output.unsecret(token)})
 aws.ec2.SecurityGroup("web", vpc_id=network.get_output("vpcId"),
                       ingress=[{"protocol": "tcp", "from_port": 443, "to_port": 443, "cidr_blocks": ["0.0.0.0/0"]}])
+cluster = aws.ecs.get_cluster(cluster_name="shared")  # no typed answer offline: invented, and said so
