@@ -6,6 +6,9 @@ library and the program's ``pulumi``. Usage::
     python launch_python.py --monitor ADDR --engine ADDR --project P --stack S --organization O \
         --pwd DIR PROGRAM
 
+``--monitor -``: the two addresses arrive as one line "MONITOR ENGINE" on standard input once the
+engine listens (the program's interpreter starts and imports the SDK meanwhile).
+
 Config arrives in the environment as the SDK reads it (``PULUMI_CONFIG``, ``PULUMI_CONFIG_SECRET_KEYS``).
 The outcome is written as JSON to the file named by ``AUDIT_BASELINE_RESULT`` (removed from the
 environment before the program runs): ``{"status": "completed"}`` only when the program ran to its end;
@@ -55,6 +58,11 @@ def main() -> int:
     except ImportError as error:
         return outcome("dependency", message=f"the program's environment has no Pulumi SDK: {error}")
 
+    if args.monitor == "-":
+        line = sys.stdin.readline().split()
+        if len(line) != 2:
+            return outcome("gate", message="the engine's addresses never arrived on standard input")
+        args.monitor, args.engine = line
     os.chdir(args.pwd)
     sys.path.insert(0, args.pwd)
     sys.argv = [args.program]
