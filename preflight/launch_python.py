@@ -36,6 +36,26 @@ def _own_frames(error: BaseException) -> str:
     return "".join(lines).rstrip()
 
 
+class _QuietEngine:
+    """The engine stub, less the SDK's debug logs: the SDK sends each one as a synchronous call from the
+    program's thread (hundreds per program), and the gate, like the CLI without ``-v``, shows none."""
+
+    def __init__(self, address: str):
+        import grpc
+        from pulumi.runtime._grpc_settings import _GRPC_CHANNEL_OPTIONS
+        from pulumi.runtime.proto import engine_pb2, engine_pb2_grpc
+        self._stub = engine_pb2_grpc.EngineStub(grpc.insecure_channel(address, options=_GRPC_CHANNEL_OPTIONS))
+        self._debug = engine_pb2.DEBUG
+
+    def Log(self, request, *args, **kwargs):
+        if request.severity == self._debug:
+            return None
+        return self._stub.Log(request, *args, **kwargs)
+
+    def __getattr__(self, name):
+        return getattr(self._stub, name)
+
+
 def main() -> int:
     result_path = os.environ.pop("AUDIT_BASELINE_RESULT", "")
     parser = argparse.ArgumentParser()
@@ -67,7 +87,7 @@ def main() -> int:
     sys.path.insert(0, args.pwd)
     sys.argv = [args.program]
     runtime_settings.configure(runtime_settings.Settings(
-        project=args.project, stack=args.stack, monitor=args.monitor, engine=args.engine,
+        project=args.project, stack=args.stack, monitor=args.monitor, engine=_QuietEngine(args.engine),
         parallel=args.parallel, dry_run=True, organization=args.organization or "organization",
         root_directory=args.pwd))
     loop = asyncio.new_event_loop()

@@ -259,18 +259,21 @@ def test_ctrl_c_stops_the_program_and_the_pack():
     gate_process = subprocess.Popen([PYTHON, "-m", "preflight", "--program", str(PROGRAMS / "gate-hangs"),
                                      "--stack", "t", "--format", "json"], cwd=ROOT, env=environment,
                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    deadline = time.monotonic() + 120
-    while not processes_mentioning(str(PROGRAMS / "gate-hangs") + "/__main__.py") and time.monotonic() < deadline:
-        time.sleep(0.2)
-    children = subprocess.run(["ps", "-o", "pid=", "--ppid", str(gate_process.pid)], capture_output=True,
+    def children() -> list[str]:
+        return subprocess.run(["ps", "-o", "pid=", "--ppid", str(gate_process.pid)], capture_output=True,
                               text=True).stdout.split()
-    assert len(children) == 2  # the program and the pack
+    deadline = time.monotonic() + 120
+    while (len(children()) < 2 or not processes_mentioning(str(PROGRAMS / "gate-hangs") + "/__main__.py")) \
+            and time.monotonic() < deadline:
+        time.sleep(0.2)
+    started = children()
+    assert len(started) == 2  # the program and the pack
     gate_process.send_signal(signal.SIGINT)
     stdout, stderr = gate_process.communicate(timeout=60)
     assert (gate_process.returncode, stdout) == (130, "")
     assert stderr.splitlines()[-1] == "error: interrupted; every process the gate started was stopped"
     time.sleep(0.2)
-    alive = [pid for pid in children if subprocess.run(["ps", "-p", pid], capture_output=True).returncode == 0]
+    alive = [pid for pid in started if subprocess.run(["ps", "-p", pid], capture_output=True).returncode == 0]
     assert alive == []
 
 
