@@ -179,6 +179,19 @@ def test_a_missing_dependency_is_named_as_the_programs_dependencies(tmp_path):
         "ModuleNotFoundError: No module named 'pulumi_nosuchpackage'"]
 
 
+def test_requirements_that_do_not_install_are_named_as_the_programs_dependencies(tmp_path):
+    (tmp_path / "Pulumi.yaml").write_text("name: badreq\nruntime: python\n")
+    (tmp_path / "Pulumi.test.yaml").write_text("config: {}\n")
+    (tmp_path / "__main__.py").write_text("import pulumi\n")
+    (tmp_path / "requirements.txt").write_text("pulumi>=3,<4\n==not a requirement\n")
+    result = gate(str(tmp_path), cache=tmp_path / "cache")
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr.splitlines()[-2:] == [
+        f"error: the program's dependencies: could not install the program's requirements ({tmp_path}/requirements.txt):",
+        f"ERROR: Invalid requirement: '==not a requirement' (from line 2 of {tmp_path}/requirements.txt)"]
+    assert list((tmp_path / "cache" / "venvs").glob("*/.complete")) == []  # nothing half-made is kept
+
+
 # -- nothing judged silently --
 
 STANDIN_UNJUDGED = {
