@@ -15,6 +15,8 @@ import yaml
 
 from common import UsageError, read_json
 
+from .files import read_policy_config, read_project_file, read_stack_settings
+
 
 class ProgramConfigError(Exception):
     """The program refused its configuration (exit status 2). ``str()`` is the program's message;
@@ -30,13 +32,15 @@ class Project:
     directory: Path
     name: str
     main: Path
+    virtualenv: Optional[str] = None
+    """``runtime.options.virtualenv`` of Pulumi.yaml (relative to the directory), when named."""
 
     @classmethod
     def load(cls, directory: Path) -> "Project":
         spec = directory / "Pulumi.yaml"
         if not spec.is_file():
             raise UsageError(f"{directory}: no Pulumi.yaml (PROGRAM must be a Pulumi project directory)")
-        data = yaml.safe_load(spec.read_text()) or {}
+        data = read_project_file(spec)
         runtime = data.get("runtime")
         runtime_name = runtime.get("name") if isinstance(runtime, dict) else runtime
         if runtime_name != "python":
@@ -46,25 +50,32 @@ class Project:
             main = main / "__main__.py"
         if not main.is_file():
             raise UsageError(f"{spec}: the program's entry point {main} does not exist")
-        return cls(directory=directory, name=str(data["name"]), main=main)
+        options = runtime.get("options") if isinstance(runtime, dict) else None
+        virtualenv = options.get("virtualenv") if isinstance(options, dict) else None
+        return cls(directory=directory, name=str(data["name"]), main=main,
+                   virtualenv=str(virtualenv) if virtualenv else None)
 
     def stack_config(self, stack: str) -> tuple[dict[str, str], list[str]]:
         """The stack's config as the language host hands it to the program: ``namespace:key`` -> text.
 
-        Structured values become JSON text; secure values cannot be decrypted offline and become a
-        placeholder marked secret.
+        Structured values become JSON text; secure values are decrypted as the CLI does when the stack uses
+        the passphrase secrets manager and ``PULUMI_CONFIG_PASSPHRASE`` is set (:mod:`preflight.secrets`),
+        otherwise they become a placeholder; either way they are marked secret.
         """
+        from .secrets import Decrypter
         path = self.directory / f"Pulumi.{stack}.yaml"
         if not path.is_file():
             available = sorted(p.name[len("Pulumi."):-len(".yaml")] for p in self.directory.glob("Pulumi.*.yaml"))
             raise UsageError(f"no stack '{stack}': {path.name} not found in {self.directory}"
                              + (f" (stacks: {', '.join(available)})" if available else ""))
-        data = yaml.safe_load(path.read_text()) or {}
+        data = read_stack_settings(path)
         config, secret_keys = {}, []
+        decrypter = None
         for key, value in (data.get("config") or {}).items():
             full = key if ":" in key else f"{self.name}:{key}"
             if isinstance(value, dict) and set(value) == {"secure"}:
-                config[full] = "[secret]"
+                decrypter = decrypter or Decrypter.for_stack(path, data)
+                config[full] = decrypter.decrypt(value["secure"], full, path)
                 secret_keys.append(full)
             elif isinstance(value, (dict, list)):
                 config[full] = json.dumps(value)
@@ -97,7 +108,7 @@ def run_under_mocks(program, project_name: str = "fixtures", stack: str = "test"
 
     from .mocks import AwsMocks, RecordingMonitor
 
-    config = dict(config or {"aws:region": "us-east-1"})
+    config = dict(config if config is not None else {"aws:region": "us-east-1"})
     mocks = AwsMocks(account_id=account_id, region=config.get("aws:region", "us-east-1"), account=account)
     monitor = RecordingMonitor(mocks)
     runtime_settings.ROOT.set(None)  # a fresh stack resource for every run in this process
@@ -138,9 +149,4 @@ def _program_context(directory: Path):
 
 
 def load_policy_config(path: Optional[str]) -> dict[str, Any]:
-    if not path:
-        return {}
-    data = read_json(path, "POLICY_CONFIG")
-    if not isinstance(data, dict):
-        raise UsageError(f"POLICY_CONFIG: {path} must hold a JSON object of policy names")
-    return data
+    return read_policy_config(path)
