@@ -134,6 +134,13 @@ def test_every_source_arn_in_bucket_key_and_topic_policies_is_the_management_acc
         assert f"{DELEGATED_ID}:trail" not in json.dumps(doc), where
 
 
+def test_the_trails_log_role_trusts_cloudtrail_for_the_trail_owner(delegated):
+    role = delegated.one("aws:iam/role:Role", "audit-trail-logs-role")
+    assert json.loads(role.inputs["assumeRolePolicy"])["Statement"] == [{
+        "Effect": "Allow", "Principal": CT, "Action": "sts:AssumeRole",
+        "Condition": {"StringEquals": {"aws:SourceAccount": MANAGEMENT_ID}}}]
+
+
 def test_log_paths_name_the_management_account_and_the_organization(delegated):
     bucket = delegated.one("aws:s3/bucketPolicy:BucketPolicy", "audit-logs-policy")
     statements = Plan.statements(bucket)
