@@ -532,8 +532,8 @@ def _conflicts(p: Mapping[str, Any]) -> list[str]:
         if home and home not in IAM_RECORDING_REGIONS and not p.get("global_resources_region"):
             out.append(f"{NAMESPACE}:globalResourcesRegion: required because the home region {home} cannot record "
                        "IAM users, groups, roles and policies (AWS Config records them only in regions available "
-                       "before February 2022); expected a region such as us-east-1 or eu-west-1, where the IAM "
-                       "rules will run and global resource types will be recorded")
+                       "before February 2022); expected the region where the IAM rules will run and global resource "
+                       "types will be recorded, one of " + ", ".join(IAM_RECORDING_REGIONS))
     elif "global_resources_region" in p or "config_notifications" in p:
         key = "globalResourcesRegion" if "global_resources_region" in p else "configNotifications"
         out.append(f"{NAMESPACE}:{key}: set but {NAMESPACE}:config is false; expected config: true or remove it")
