@@ -315,7 +315,7 @@ FIELDS: tuple[Field, ...] = (
           "regions Config covers.", "a region where Config records IAM"),
     Field("configNotifications", "config_notifications", False, _bool,
           "An SNS topic per region notified by Config's delivery channel. AWS Config does not support "
-          "encrypted topics, so this topic is encrypted by SNS only in transit (TLS-only policy).",
+          "KMS-encrypted topics, so this topic has no key; its policy refuses publishing without TLS.",
           "true/false"),
     Field("recordingFrequency", "recording_frequency", "CONTINUOUS", _one_of(RECORDING_FREQUENCIES),
           "Record every change, or one configuration item per resource a day (cheaper).", "CONTINUOUS, DAILY"),
@@ -488,6 +488,7 @@ class Settings:
 
         invalid = {FIELDS_BY_KEY[k].attr for k in values if k in FIELDS_BY_KEY and FIELDS_BY_KEY[k].attr not in parsed}
         if not invalid:  # a combination is judged only once each of its values is valid
+            # "_region": the home region (aws:region) when valid, for checks that depend on it
             problems.extend(_conflicts({**parsed, "_region": region if region in REGIONS else None}))
         if problems:
             raise SettingsError(problems)
@@ -513,7 +514,7 @@ def _show(raw: Any) -> str:
 
 
 def _conflicts(p: Mapping[str, Any]) -> list[str]:
-    """Problems that involve more than one setting."""
+    """Problems that involve more than one setting (``p``: parsed values by attribute, plus ``_region``)."""
     out = []
     org_trail, org_id = p.get("organization_trail", False), p.get("organization_id")
     if org_trail and not org_id:
