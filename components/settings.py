@@ -258,7 +258,7 @@ class Settings(BaseModel):
     config_notifications: Flag = Setting(
         False, "true/false",
         "An SNS topic per region notified by Config's delivery channel. AWS Config does not support "
-        "encrypted topics, so this topic is encrypted by SNS only in transit (TLS-only policy).")
+        "KMS-encrypted topics, so this topic has no key; its policy refuses publishing without TLS.")
     recording_frequency: OneOf("CONTINUOUS", "DAILY") = Setting(
         "CONTINUOUS", "CONTINUOUS, DAILY",
         "Record every change, or one configuration item per resource a day (cheaper).")
