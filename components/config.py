@@ -119,7 +119,7 @@ class AuditConfig(pulumi.ComponentResource):
             {"Sid": "CheckBucket", "Effect": "Allow", "Action": "s3:GetBucketAcl", "Resource": bucket_arn},
             {"Sid": "Notify", "Effect": "Allow", "Action": "sns:Publish",
              "Resource": pulumi.Output.concat("arn:", scope.partition, ":sns:*:", scope.account_id, ":",
-                                              name, "-*-notifications-*")},
+                                              naming.config_topic(self.slug, "*"))},
             {"Sid": "UseAuditKeys", "Effect": "Allow", "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
              "Resource": pulumi.Output.concat("arn:", scope.partition, ":kms:*:", scope.account_id, ":key/*"),
              "Condition": {"StringLike": {"kms:ViaService": ["s3.*.amazonaws.com", "sns.*.amazonaws.com"]}}},

@@ -16,6 +16,7 @@ creates).
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Optional
 
@@ -72,10 +73,11 @@ def discover(settings: Settings, opts: Optional[pulumi.InvokeOptions] = None) ->
 def _organization_trail_owner(s: Settings, account: str, opts) -> str:
     """The management account of the caller's organization, checked against the settings."""
     try:
-        org = aws.organizations.get_organization(opts=opts)
-    except Exception as error:  # AWSOrganizationsNotInUseException, AccessDenied, ...
+        # DescribeOrganization only (no ListAccounts): any member account may call it.
+        org = aws.organizations.get_organization(return_organization_only=True, opts=opts)
+    except Exception as error:  # AWSOrganizationsNotInUseException, AccessDeniedException, ...
         raise SettingsError([f"{NAMESPACE}:organizationTrail: true, but the organization could not be looked up "
-                             f"from account {account} ({_first_line(error)}); expected an account of an AWS "
+                             f"from account {account} ({_reason(error)}); expected an account of an AWS "
                              "Organization (its management account or the CloudTrail delegated administrator), "
                              "or organizationTrail: false"]) from None
     problems = []
@@ -100,6 +102,10 @@ def _organization_trail_owner(s: Settings, account: str, opts) -> str:
     return master
 
 
-def _first_line(error: Exception) -> str:
+def _reason(error: Exception) -> str:
+    """AWS's error code when the message names one (``AWSOrganizationsNotInUseException``), else its first line."""
+    code = re.search(r"\b(\w+(?:Exception|Denied))\b", str(error))
+    if code:
+        return code.group(1)
     text = str(error).strip().splitlines()
     return text[0] if text else type(error).__name__

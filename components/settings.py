@@ -257,7 +257,7 @@ class Settings(BaseModel):
     config_notifications: Flag = Setting(
         False, "true/false",
         "An SNS topic per region notified by Config's delivery channel. AWS Config does not support "
-        "encrypted topics, so this topic is encrypted by SNS only in transit (TLS-only policy).")
+        "KMS-encrypted topics, so this topic has no key; its policy refuses publishing without TLS.")
     recording_frequency: OneOf("CONTINUOUS", "DAILY") = Setting(
         "CONTINUOUS", "CONTINUOUS, DAILY",
         "Record every change, or one configuration item per resource a day (cheaper).")
@@ -465,8 +465,8 @@ def _conflicts(s: Settings, given: Collection[str], home: Optional[str]) -> list
     if s.config and home and home not in IAM_RECORDING_REGIONS and not s.global_resources_region:
         out.append(f"{ns}:globalResourcesRegion: required because the home region {home} cannot record IAM users, "
                    "groups, roles and policies (AWS Config records them only in regions available before February "
-                   "2022); expected a region such as us-east-1 or eu-west-1, where the IAM rules will run and global "
-                   "resource types will be recorded")
+                   "2022); expected the region where the IAM rules will run and global resource types will be "
+                   "recorded, one of " + ", ".join(IAM_RECORDING_REGIONS))
     elif not s.config and {"global_resources_region", "config_notifications"} & set(given):
         key = "globalResourcesRegion" if "global_resources_region" in given else "configNotifications"
         out.append(f"{ns}:{key}: set but {ns}:config is false; expected config: true or remove it")

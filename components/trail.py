@@ -146,7 +146,9 @@ class AuditTrail(pulumi.ComponentResource):
             self.log_role = aws.iam.Role(
                 f"{name}-logs-role", description="Lets CloudTrail deliver to its CloudWatch Logs group",
                 assume_role_policy=policy_docs.assume_role_policy(
-                    CLOUDTRAIL, {"StringEquals": {"aws:SourceAccount": scope.account_id}}),
+                    # CloudTrail assumes the role for the trail, which the trail's owner owns (the management
+                    # account for an organization trail made by a delegated administrator).
+                    CLOUDTRAIL, {"StringEquals": {"aws:SourceAccount": scope.trail_owner}}),
                 tags=tags, opts=pulumi.ResourceOptions(parent=self))
             role_policy = aws.iam.RolePolicy(
                 f"{name}-logs-delivery", role=self.log_role.id,

@@ -134,6 +134,13 @@ def test_every_source_arn_in_bucket_key_and_topic_policies_is_the_management_acc
         assert f"{DELEGATED_ID}:trail" not in json.dumps(doc), where
 
 
+def test_the_trails_log_role_trusts_cloudtrail_for_the_trail_owner(delegated):
+    role = delegated.one("aws:iam/role:Role", "audit-trail-logs-role")
+    assert json.loads(role.inputs["assumeRolePolicy"])["Statement"] == [{
+        "Effect": "Allow", "Principal": CT, "Action": "sts:AssumeRole",
+        "Condition": {"StringEquals": {"aws:SourceAccount": MANAGEMENT_ID}}}]
+
+
 def test_log_paths_name_the_management_account_and_the_organization(delegated):
     bucket = delegated.one("aws:s3/bucketPolicy:BucketPolicy", "audit-logs-policy")
     statements = Plan.statements(bucket)
@@ -167,9 +174,8 @@ def test_management_account_deploys_without_managementAccountId():
     ({"organizationTrail": True, "organizationId": "o-zzzzzzzzzz", "managementAccountId": MANAGEMENT_ID},
      DELEGATED_ADMIN, f"{NS}:organizationId: 'o-zzzzzzzzzz' is not this account's organization; expected '{ORG_ID}'"),
     ({"organizationTrail": True, "organizationId": ORG_ID}, CONSOLE_ACCOUNT,
-     f"{NS}:organizationTrail: true, but the organization could not be looked up from account 444455556666 (invoke "
-     "of aws:organizations/getOrganization:getOrganization failed: AWSOrganizationsNotInUseException: Your account "
-     "is not a member of an organization. ()); expected an account of an AWS Organization (its management account "
+     f"{NS}:organizationTrail: true, but the organization could not be looked up from account 444455556666 "
+     "(AWSOrganizationsNotInUseException); expected an account of an AWS Organization (its management account "
      "or the CloudTrail delegated administrator), or organizationTrail: false"),
 ])
 def test_organization_mismatches_are_one_error_before_any_resource(settings, account, problem):
@@ -206,9 +212,9 @@ def test_a_later_home_region_needs_a_global_resources_region():
         Settings.from_mapping(dict(FRESH_ACCOUNT_SETTINGS), "eu-central-2")
     assert caught.value.problems == [
         f"{NS}:globalResourcesRegion: required because the home region eu-central-2 cannot record IAM users, groups, "
-        "roles and policies (AWS Config records them only in regions available before February 2022); expected a "
-        "region such as us-east-1 or eu-west-1, where the IAM rules will run and global resource types will be "
-        "recorded"]
+        "roles and policies (AWS Config records them only in regions available before February 2022); expected the "
+        "region where the IAM rules will run and global resource types will be recorded, one of "
+        + ", ".join(IAM_RECORDING_REGIONS)]
     with pytest.raises(SettingsError) as caught:
         Settings.from_mapping({**FRESH_ACCOUNT_SETTINGS, "globalResourcesRegion": "eu-south-2"}, "eu-central-2")
     (problem,) = caught.value.problems
@@ -298,3 +304,19 @@ def test_stack_slug(stack, slug):
     assert stack_slug(stack) == slug
     if slug != stack:
         assert slug.endswith(hashlib.sha256(stack.encode()).hexdigest()[:6])
+
+
+@pytest.mark.parametrize("settings, problem", [
+    ({"config": False, "configNotifications": True},
+     f"{NS}:configNotifications: set but {NS}:config is false; expected config: true or remove it"),
+    ({"config": False, "globalResourcesRegion": "us-east-1"},
+     f"{NS}:globalResourcesRegion: set but {NS}:config is false; expected config: true or remove it"),
+    ({**FRESH_ACCOUNT_SETTINGS, "passwordMaxAgeDays": 2000},
+     f"{NS}:passwordMaxAgeDays: 2000 is not valid; expected a whole number from 0 to 1095"),
+    ({**FRESH_ACCOUNT_SETTINGS, "managementAccountId": "9999"},
+     f"{NS}:managementAccountId: '9999' is not valid; expected a 12-digit AWS account id"),
+])
+def test_new_setting_mistakes(settings, problem):
+    with pytest.raises(SettingsError) as caught:
+        Settings.from_mapping(settings, "us-east-1")
+    assert caught.value.problems == [problem]

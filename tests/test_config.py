@@ -152,6 +152,7 @@ def test_custom_config_role():
         "arn:aws:iam::aws:policy/service-role/AWS_ConfigRole"
     delivery = Plan.statements(plan.one("aws:iam/rolePolicy:RolePolicy", "audit-config-role-delivery"))
     assert set(delivery) == {"DeliverToBucket", "CheckBucket", "Notify", "UseAuditKeys"}
+    assert delivery["Notify"]["Resource"] == f"arn:aws:sns:*:{ACCOUNT}:audit-baseline-test-config-*"
     assert plan.of_type("aws:iam/serviceLinkedRole:ServiceLinkedRole") == []
     assert plan.one(RECORDER).inputs["roleArn"].startswith(f"arn:aws:iam::{ACCOUNT}:role/audit-config-role-")
 
