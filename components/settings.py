@@ -212,7 +212,8 @@ class Settings(BaseModel):
         True, "true/false", "Keep log buckets, the audit key and the log group in AWS when they leave the program.")
     access_logging: Flag = Setting(
         True, "true/false",
-        "Server access logging of the log bucket into a separate access-log bucket (CIS AWS Foundations v5.0.0 3.4).")
+        "Server access logging of the log bucket (and of Config's own bucket and Athena's results bucket) into a "
+        "separate access-log bucket (CIS AWS Foundations v5.0.0 3.4).")
     data_event_buckets: ListOf(Text(r"^(\*|[a-z0-9][a-z0-9.-]{1,61}[a-z0-9])$", ""),
                                "S3 bucket names or \"*\"") = Setting(
         (), "list", "S3 object-level data events for these buckets (`[\"*\"]`: every bucket; costly).")
