@@ -445,7 +445,7 @@ def _limits(s: Settings) -> list[str]:
     """AWS limits of the resources each setting reaches (``limits``)."""
     return [*limits.trail_name(s.trail_name, delivery_notifications=s.delivery_notifications),
             *limits.log_prefix(s.log_prefix), *limits.data_events(s.data_event_buckets, s.data_events_lambda),
-            *limits.tags(s.tags)]
+            *limits.tags(s.tags), *limits.key_policy(s.log_readers)]
 
 
 def _conflicts(s: Settings, given: Collection[str], home: Optional[str]) -> list[str]:
