@@ -19,6 +19,7 @@ Sources (AWS documentation, checked 2026-11-30):
 - "Tagging AWS resources" (Tag naming limits and requirements): at most 50 user tags per resource;
   keys up to 128 and values up to 256 Unicode characters of letters, digits, spaces and ``_.:/=+-@``.
 - Config API reference, ``PutConformancePack.TemplateBody``: 1 to 51,200 bytes.
+- KMS API reference, ``PutKeyPolicy.Policy``: at most 32,768 bytes.
 """
 from __future__ import annotations
 
@@ -58,12 +59,16 @@ TAGS_PER_RESOURCE = Limit("tags per resource", 50, "user tags", "Tagging AWS res
 TAG_VALUE_LENGTH = Limit("tag value", 256, "characters", "Tagging AWS resources", "tags")
 TEMPLATE_BODY_BYTES = Limit("conformance pack template body", 51_200, "bytes (UTF-8)",
                             "PutConformancePack TemplateBody", "customConformancePacks")
+KEY_POLICY_BYTES = Limit("KMS key policy", 32_768, "bytes", "PutKeyPolicy Policy", "logReaders")
+# The audit key's policy without its readers is never smaller than this (its fixed statements for the
+# account root and CloudTrail, with the shortest trail name, region and partition; tests measure it).
+KEY_POLICY_WITHOUT_READERS = 1_300
 # Not an AWS limit: the most text one setting may hold before the program parses it. The largest
 # values AWS accepts are far smaller (497 bucket names, 50 tags, a 32 KB key policy of log readers), and
 # a YAML alias bomb expands to millions of elements that would take gigabytes to parse.
 VALUE_CHARACTERS = 100_000
 LIMITS = (TRAIL_NAME_LENGTH, KEY_PREFIX_LENGTH, SELECTOR_VALUES, KMS_ALIAS_LENGTH, SNS_TOPIC_LENGTH,
-          TAGS_PER_RESOURCE, TAG_VALUE_LENGTH, TEMPLATE_BODY_BYTES)
+          TAGS_PER_RESOURCE, TAG_VALUE_LENGTH, TEMPLATE_BODY_BYTES, KEY_POLICY_BYTES)
 
 # Regions where AWS Config records the global IAM resource types (AWS::IAM::User, Group, Role, Policy):
 # those where Config was available before February 2022. Every region launched later (Hyderabad,
@@ -204,6 +209,18 @@ def tags(user_tags: Mapping[str, str]) -> list[str]:
             problems.append(f"{NAMESPACE}:tags: the value of {show(key)}, {show(value)}, has characters AWS "
                             "refuses in tag values; expected letters, digits, spaces and _ . : / = + - @")
     return problems
+
+
+def key_policy(readers: Sequence[str]) -> list[str]:
+    """The log readers are principals of the audit key's one policy; with the statements it always holds,
+    the policy is at least this large (a lower bound: a larger one is refused by KMS for certain)."""
+    if not readers:
+        return []
+    size = KEY_POLICY_WITHOUT_READERS + len(json.dumps(list(readers)).encode())
+    if size <= KEY_POLICY_BYTES.value:
+        return []
+    return [f"{NAMESPACE}:logReaders: {len(readers):,} ARNs make the audit key's policy at least {size:,} bytes; "
+            f"{KEY_POLICY_BYTES}; expected fewer readers (for example one role that people assume)"]
 
 
 def template_body(path: str, body: bytes) -> str:

@@ -46,8 +46,9 @@ ACTION_SCOPES: dict[str, str] = {
     "s3:GetBucketPublicAccessBlock": _BUCKETS, "s3:PutBucketPublicAccessBlock": _BUCKETS,  # bucket*
     "ec2:RevokeSecurityGroupIngress": _GROUPS,  # security-group*, security-group-rule
     "cloudtrail:GetTrail": _TRAILS, "cloudtrail:UpdateTrail": _TRAILS,  # trail*
-    # StartAutomationExecution: document* (AWS-owned runbooks have no account in their ARN) and
-    # automation-execution; GetAutomationExecution: automation-execution*.
+    # StartAutomationExecution: automation-definition* (an AWS-owned runbook's ARN has no account:
+    # arn:<partition>:ssm:<region>::automation-definition/<runbook>:<version>, the SSM user guide's
+    # identity-based policy examples); GetAutomationExecution: automation-execution*.
     "ssm:StartAutomationExecution": _AUTOMATION, "ssm:GetAutomationExecution": _AUTOMATION,
     "ec2:DescribeSecurityGroups": _ACCOUNT, "ec2:EnableEbsEncryptionByDefault": _ACCOUNT,
     "ec2:GetEbsEncryptionByDefault": _ACCOUNT, "s3:GetAccountPublicAccessBlock": _ACCOUNT,
@@ -70,7 +71,8 @@ def statements(rule_names: Sequence[str], *, partition: pulumi.Input[str], accou
                    {"StringEquals": {"s3:ResourceAccount": account_id}}),
         _GROUPS: ([arn("ec2", "security-group/*"), arn("ec2", "security-group-rule/*")], None),
         _TRAILS: ([arn("cloudtrail", "trail/*")], None),
-        _AUTOMATION: ([arn("ssm", "document/*", account=""), arn("ssm", "automation-execution/*")], None),
+        _AUTOMATION: ([arn("ssm", "automation-definition/*", account=""), arn("ssm", "automation-execution/*")],
+                      None),
         _ACCOUNT: ("*", None),
     }
     actions = permissions(rule_names)

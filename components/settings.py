@@ -213,7 +213,8 @@ class Settings(BaseModel):
         True, "true/false", "Keep log buckets, the audit key and the log group in AWS when they leave the program.")
     access_logging: Flag = Setting(
         True, "true/false",
-        "Server access logging of the log bucket into a separate access-log bucket (CIS AWS Foundations v5.0.0 3.4).")
+        "Server access logging of the log bucket (and of Config's own bucket and Athena's results bucket) into a "
+        "separate access-log bucket (CIS AWS Foundations v5.0.0 3.4).")
     data_event_buckets: ListOf(Text(r"^(\*|[a-z0-9][a-z0-9.-]{1,61}[a-z0-9])$", ""),
                                "S3 bucket names or \"*\"") = Setting(
         (), "list", "S3 object-level data events for these buckets (`[\"*\"]`: every bucket; costly).")
@@ -446,7 +447,7 @@ def _limits(s: Settings) -> list[str]:
     """AWS limits of the resources each setting reaches (``limits``)."""
     return [*limits.trail_name(s.trail_name, delivery_notifications=s.delivery_notifications),
             *limits.log_prefix(s.log_prefix), *limits.data_events(s.data_event_buckets, s.data_events_lambda),
-            *limits.tags(s.tags)]
+            *limits.tags(s.tags), *limits.key_policy(s.log_readers)]
 
 
 def _conflicts(s: Settings, given: Collection[str], home: Optional[str]) -> list[str]:

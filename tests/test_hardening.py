@@ -85,7 +85,7 @@ def test_remediation_role_statements_are_scoped_to_this_account(plan):
         "FollowAutomation": {
             "Sid": "FollowAutomation", "Effect": "Allow",
             "Action": ["ssm:GetAutomationExecution", "ssm:StartAutomationExecution"],
-            "Resource": ["arn:aws:ssm:*::document/*", f"arn:aws:ssm:*:{ACCOUNT}:automation-execution/*"]},
+            "Resource": ["arn:aws:ssm:*::automation-definition/*", f"arn:aws:ssm:*:{ACCOUNT}:automation-execution/*"]},
         "AccountLevelActions": {
             "Sid": "AccountLevelActions", "Effect": "Allow",
             "Action": ["ec2:DescribeSecurityGroups", "ec2:EnableEbsEncryptionByDefault",

@@ -170,6 +170,36 @@ def test_tag_values_with_characters_aws_refuses():
         "spaces and _ . : / = + - @"]
 
 
+# ---- the audit key's policy ----
+
+def readers_of(size: int) -> list[str]:
+    """Reader ARNs whose JSON list is exactly ``size`` bytes."""
+    arns = [f"arn:aws:iam::123456789012:role/reader-{i:05d}" for i in range(700)]
+    while len(json.dumps(arns)) > size:
+        arns.pop()
+    last = arns.pop()
+    room = size - len(json.dumps(arns + [last]))
+    return arns + [last[:-5] + "x" * room + last[-5:]]
+
+
+def test_log_readers_at_and_past_the_key_policy_limit():
+    at = readers_of(32_768 - limits.KEY_POLICY_WITHOUT_READERS)
+    assert problems({"logReaders": at}) == []
+    past = readers_of(32_768 - limits.KEY_POLICY_WITHOUT_READERS + 1)
+    assert problems({"logReaders": past}) == [
+        f"{NS}:logReaders: {len(past)} ARNs make the audit key's policy at least 32,769 bytes; KMS key policy: at most "
+        "32,768 bytes; expected fewer readers (for example one role that people assume)"]
+
+
+def test_the_key_policy_without_readers_is_never_smaller_than_the_bound():
+    reader = "arn:aws:iam::123456789012:role/r"
+    plan_ = run_baseline({"config": False, "trailName": "abc", "alerting": False, "logReaders": [reader]},
+                         region="eu-west-1")
+    policy = plan_.one("aws:kms/key:Key", "audit-key").inputs["policy"]
+    without = len(policy.encode()) - len(json.dumps([reader]))
+    assert without >= limits.KEY_POLICY_WITHOUT_READERS and without - limits.KEY_POLICY_WITHOUT_READERS < 100
+
+
 # ---- conformance pack templates, in bytes ----
 
 @pytest.mark.parametrize("text, fits", [("#" * 51_200, True), ("#" * 51_201, False),
