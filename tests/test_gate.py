@@ -82,8 +82,8 @@ def by_name(document: dict) -> dict:
 
 
 def processes_mentioning(text: str) -> list[str]:
-    listing = subprocess.run(["ps", "-eo", "pid=,args="], capture_output=True, text=True).stdout
-    return [line for line in listing.splitlines() if text in line and "ps -eo" not in line]
+    listing = subprocess.run(["ps", "-ww", "-eo", "pid=,args="], capture_output=True, text=True).stdout  # -ww: no
+    return [line for line in listing.splitlines() if text in line and "ps -ww" not in line]  # truncation to $COLUMNS
 
 
 # -- programs people write run to a verdict --
