@@ -25,6 +25,9 @@ import sys
 import traceback
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+# Python puts a script's own folder first on the import path: the gate's modules (account, files, engine,
+# ...) must never shadow the program's modules or the standard library's, so that folder leaves the path.
+sys.path[:] = [p for p in sys.path if os.path.abspath(p or os.curdir) != HERE]
 
 
 def _own_frames(error: BaseException) -> str:

@@ -59,10 +59,10 @@ class Project:
         """The stack's config as the language host hands it to the program: ``namespace:key`` -> text.
 
         Structured values become JSON text; secure values are decrypted as the CLI does when the stack uses
-        the passphrase secrets manager and ``PULUMI_CONFIG_PASSPHRASE`` is set (:mod:`preflight.secrets`),
+        the passphrase secrets manager and ``PULUMI_CONFIG_PASSPHRASE`` is set (:mod:`preflight.passphrase`),
         otherwise they become a placeholder; either way they are marked secret.
         """
-        from .secrets import Decrypter
+        from .passphrase import Decrypter
         path = self.directory / f"Pulumi.{stack}.yaml"
         if not path.is_file():
             available = sorted(p.name[len("Pulumi."):-len(".yaml")] for p in self.directory.glob("Pulumi.*.yaml"))

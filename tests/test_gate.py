@@ -220,6 +220,25 @@ def test_a_missing_dependency_is_named_as_the_programs_dependencies(tmp_path):
         "ModuleNotFoundError: No module named 'pulumi_nosuchpackage'"]
 
 
+def test_the_gates_own_modules_never_shadow_the_programs_or_the_standard_library(tmp_path):
+    """The launcher runs as a script from preflight/, whose modules (account, files, engine, ...) used to
+    come first on the program's import path: a program's own ``account.py`` or the standard library's
+    ``secrets`` (imported by pydantic) resolved to the gate's module instead."""
+    (tmp_path / "Pulumi.yaml").write_text("name: shadow\nruntime: python\n")
+    (tmp_path / "Pulumi.test.yaml").write_text("config:\n  aws:region: us-east-1\n")
+    (tmp_path / "account.py").write_text("BUCKET = 'from-the-programs-own-module'\n")
+    (tmp_path / "__main__.py").write_text(
+        "import secrets\nimport pulumi_aws as aws\nimport account\n"
+        "import os, sys\n"
+        f"assert {str(ROOT / 'preflight')!r} not in [os.path.abspath(p or '.') for p in sys.path], sys.path\n"
+        "assert hasattr(secrets, 'token_hex')\n"
+        "aws.s3.Bucket('b', bucket=account.BUCKET)\n")
+    result = subprocess.run([PYTHON, "-m", "preflight", "--program", str(tmp_path), "--stack", "test",
+                             "--format", "json"], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert by_name(json.loads(result.stdout))["b"]["inputs"]["bucket"] == "from-the-programs-own-module"
+
+
 def test_requirements_that_do_not_install_are_named_as_the_programs_dependencies(tmp_path):
     (tmp_path / "Pulumi.yaml").write_text("name: badreq\nruntime: python\n")
     (tmp_path / "Pulumi.test.yaml").write_text("config: {}\n")

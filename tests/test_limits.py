@@ -35,6 +35,7 @@ def program_copy(tmp_path_factory):
     for part in ("Pulumi.yaml", "__main__.py", "components", "policies", "cloudtrail"):
         source = ROOT / part
         (shutil.copytree if source.is_dir() else shutil.copy)(source, root / part)
+    (root / ".venv").symlink_to(ROOT / ".venv")  # the virtualenv Pulumi.yaml names
     return root
 
 
