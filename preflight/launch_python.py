@@ -61,6 +61,11 @@ class _QuietEngine:
 
 def main() -> int:
     result_path = os.environ.pop("AUDIT_BASELINE_RESULT", "")
+    config_file = os.environ.pop("AUDIT_BASELINE_CONFIG_FILE", "")
+    if config_file:  # a config too large for the environment of a new process (see launcher.start_program)
+        with open(config_file, encoding="utf-8") as handle:
+            os.environ["PULUMI_CONFIG"] = handle.read()
+        os.unlink(config_file)
     parser = argparse.ArgumentParser()
     for option in ("--monitor", "--engine", "--project", "--stack", "--organization", "--pwd"):
         parser.add_argument(option, required=option != "--organization")

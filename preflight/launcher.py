@@ -40,6 +40,9 @@ class ProgramTimeout(ProgramFailed):
     pass
 
 
+CONFIG_IN_ENVIRONMENT_LIMIT = 64 * 1024  # characters of PULUMI_CONFIG passed in the environment as it is
+
+
 def start_program(interpreter: Interpreter, program: Path, directory: Path, project: str, stack: str,
                   organization: str, config: dict[str, str], secret_keys: list[str],
                   monitor: Optional[str] = None, engine_address: Optional[str] = None
@@ -50,6 +53,14 @@ def start_program(interpreter: Interpreter, program: Path, directory: Path, proj
     result.unlink()
     env = dict(os.environ, PULUMI_CONFIG=json.dumps(config), PULUMI_CONFIG_SECRET_KEYS=json.dumps(secret_keys),
                AUDIT_BASELINE_RESULT=str(result), PYTHONUNBUFFERED="1")
+    if len(env["PULUMI_CONFIG"]) > CONFIG_IN_ENVIRONMENT_LIMIT:
+        # Linux refuses to start a process with one environment string over 128 KiB (MAX_ARG_STRLEN); the
+        # launcher reads such a config from a file and puts it in its own environment, where the program's
+        # SDK reads it, so the program still judges (and refuses) an oversized value itself.
+        handle, config_file = tempfile.mkstemp(prefix="preflight-config-", suffix=".json")
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            out.write(env.pop("PULUMI_CONFIG"))
+        env["AUDIT_BASELINE_CONFIG_FILE"] = config_file
     bin_dir = str(Path(interpreter.python).parent)
     env["PATH"] = bin_dir + os.pathsep + env.get("PATH", "")
     env.pop("PYTHONPATH", None)
