@@ -246,6 +246,9 @@ class _Loader:
             return
         entries = [e for e, _l in links]
         paths = "[" + ", ".join(_sql_string(str(link)) for _e, link in links) + "]"
+        # DuckDB holds each document whole: room for the largest (gzip records its size in its last 4 bytes).
+        largest = max(_inflated_size(e) for e in entries)
+        object_size = max(16 << 20, 1 << (largest + (1 << 20)).bit_length())
         self._map(entries)
         try:
             self.con.execute("BEGIN")
@@ -254,7 +257,7 @@ class _Loader:
                 "filename, '(\\d+)\\.json(\\.gz)?$', 1) AS INTEGER) AS f, regexp_matches(json, "
                 f"{_sql_string(MISFIT)}) AS odd, unnest(json_transform(json, {_sql_string(RECORDS_STRUCTURE)})"
                 f".Records) AS r FROM read_json_objects({paths}, format='unstructured', compression='auto', "
-                "filename=true, maximum_object_size=67108864)) AS s JOIN m ON m.file_id = s.f")
+                f"filename=true, maximum_object_size={object_size})) AS s JOIN m ON m.file_id = s.f")
             self.con.execute("COMMIT")
         except duckdb.Error as error:
             self.con.execute("ROLLBACK")
@@ -490,6 +493,18 @@ def _read(con, report: LoadReport, todo: list[FileEntry], progress, show_progres
         loader.close()
 
 
+def _inflated_size(entry: FileEntry) -> int:
+    """The content's size: a gzip file's ISIZE trailer (RFC 1952; modulo 4 GiB), else the file's size."""
+    if not entry.gzip:
+        return entry.size
+    try:
+        with open(entry.path, "rb") as handle:
+            handle.seek(-4, os.SEEK_END)
+            return int.from_bytes(handle.read(4), "little")
+    except OSError:
+        return entry.size
+
+
 def _prefixed(entry: FileEntry, kind: Kind) -> bool:
     """JSON lines with a CloudWatch Logs timestamp before each object go through Python."""
     if kind.kind != "json_lines":
@@ -522,7 +537,7 @@ def cache_path(root: Path, cache_dir: Path) -> Path:
 def _connect(path: Path) -> duckdb.DuckDBPyConnection:
     con = duckdb.connect(str(path))
     # Bounded memory whatever the evidence size: DuckDB spills to its temporary folder beyond this.
-    con.execute("SET memory_limit = '256MB'")
+    con.execute("SET memory_limit = '224MB'")
     con.execute("SET preserve_insertion_order = false")
     return con
 
