@@ -28,7 +28,7 @@ plan: $(STAMP)
 
 # The saved investigations over local CloudTrail logs (no arguments: list them).
 query: $(STAMP)
-	@$(VPY) -m investigate $(if $(Q),--query "$(Q)") $(if $(SQL),--sql "$(SQL)") $(if $(LOGS),--logs "$(LOGS)") \
+	@$(VPY) -m investigate $(if $(NO_CACHE),--no-cache) $(if $(Q),--query "$(Q)") $(if $(SQL),--sql "$(SQL)") $(if $(LOGS),--logs "$(LOGS)") \
 		$(if $(AS_OF),--as-of "$(AS_OF)") $(if $(PARAMS),--params "$(PARAMS)") --format "$(if $(FORMAT),$(FORMAT),text)"
 
 # Offline CloudTrail log-integrity validation of a bucket copy (see README).
@@ -42,8 +42,9 @@ test: $(STAMP)
 clean:
 	rm -rf $(VENV) .pytest_cache
 
+# SECTION=evidence: only the query runner's and the integrity checker's rows (bench/evidence.py).
 bench: $(STAMP)
-	@$(VPY) -m bench
+	@$(VPY) -m bench $(SECTION)
 
 # Property-based tests at 10,000 examples per policy (CI runs a lighter profile inside `make test`).
 fuzz: $(STAMP)
