@@ -1,14 +1,14 @@
 """`make bench SECTION=evidence` (also the last rows of `make bench`): the query runner and the integrity
 checker over a generated evidence set of 400,000 events in 400 gzip log files (bench/evidence_set.py),
 each row beside `jq` and DuckDB's own JSON scan (or `sha256sum`) measured in the same run, medians over
-BENCH_EVIDENCE_RUNS runs (default 3). Peak memory is the resident set of the whole process tree, sampled
+BENCH_EVIDENCE_RUNS runs (default 3), the tools taking turns in each round. Peak memory is the resident set of the whole process tree, sampled
 every 20 ms.
 
 Rows:
 - first query (the cache is built: classification, reading, writing the columnar cache);
 - repeated query (the cache is read);
-- peak memory of the first query, and the same over a quarter of the files (bounded: it must not grow
-  with the number of files);
+- peak memory of the first query, and the same over half of the files (bounded: it must not grow with
+  the number of files once a batch and a row group are in memory);
 - `make verify`: MB of evidence validated per second beside `sha256sum` of the same bytes.
 """
 from __future__ import annotations
@@ -48,10 +48,11 @@ def _tree_rss_kb(pid: int) -> int:
     return total
 
 
-def measure(command, env=None) -> tuple[float, float]:
+def measure(command, cwd: Path = ROOT) -> tuple[float, float]:
     """(seconds, peak MB of the process tree) of one run; the command must succeed."""
     began = time.perf_counter()
-    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    process = subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     peak = 0
     while process.poll() is None:
         peak = max(peak, _tree_rss_kb(process.pid))
@@ -62,13 +63,16 @@ def measure(command, env=None) -> tuple[float, float]:
     return seconds, peak / 1024
 
 
-def medians(command, runs: int, before=None, env=None) -> tuple[float, float]:
-    results = []
+def medians(commands: dict, runs: int, before: dict | None = None, cwd: Path = ROOT) -> dict:
+    """{name: (median seconds, peak MB)}; the commands take turns in each round, so that the load of a
+    shared machine weighs on all of them alike."""
+    results: dict = {name: [] for name in commands}
     for _ in range(runs):
-        if before:
-            before()
-        results.append(measure(command, env))
-    return statistics.median(r[0] for r in results), max(r[1] for r in results)
+        for name, command in commands.items():
+            if before and name in before:
+                before[name]()
+            results[name].append(measure(command, cwd))
+    return {name: (statistics.median(r[0] for r in rs), max(r[1] for r in rs)) for name, rs in results.items()}
 
 
 def line(name: str, ours: float, unit: str, peers: dict) -> None:
@@ -103,8 +107,7 @@ def main() -> int:
     evidence_bytes = sum(p.stat().st_size for p in logs_root.rglob("*") if p.is_file())
     listing = Path(tempfile.mkdtemp(prefix="bench-evidence-")) / "files.txt"
     listing.write_text("\n".join(str(p) for p in logs) + "\n")
-    cache = Path(tempfile.mkdtemp(prefix="bench-cache-"))
-    env = dict(os.environ)
+    work = Path(tempfile.mkdtemp(prefix="bench-evidence-work-"))  # the runs' current directory: their cache
     python = sys.executable
     query = [python, "-m", "investigate", "--query", QUERY, "--logs", str(logs_root), "--as-of", AS_OF,
              "--format", "json"]
@@ -117,37 +120,34 @@ def main() -> int:
         print("# jq is not installed: the jq column is left out (apt-get install jq)", flush=True)
 
     def clear_cache():
-        shutil.rmtree(ROOT / ".evidence-cache", ignore_errors=True)
+        shutil.rmtree(work / ".evidence-cache", ignore_errors=True)
 
-    # The cache lives under the current directory's .evidence-cache/ (ROOT here): start from none.
-    first, first_peak = medians(query, runs, before=clear_cache, env=env)
-    repeat, repeat_peak = medians(query, runs, env=env)
-    jq_s, jq_peak = medians(jq, runs) if have_jq else (None, None)
-    duck_s, duck_peak = medians(duck, runs)
-    peers = {"jq": jq_s, "duckdb": duck_s} if have_jq else {"duckdb": duck_s}
-    line(f"query, first run (cache built), {len(logs)} files", first, "s", peers)
-    line("query, repeated (cache read)", repeat, "s", peers)
-    line("peak memory, first run", first_peak, "MB",
-         {"jq": jq_peak, "duckdb": duck_peak} if have_jq else {"duckdb": duck_peak})
-    quarter = subset(folder, logs, len(logs) // 4)
-    small = [python, "-m", "investigate", "--query", QUERY, "--logs", str(quarter), "--as-of", AS_OF, "--format",
+    # The cache lives under the current directory's .evidence-cache/ (``work`` here): start from none.
+    tools = {"first": query, "duckdb": duck, **({"jq": jq} if have_jq else {})}
+    measured = medians(tools, runs, before={"first": clear_cache}, cwd=work)
+    measured.update(medians({"repeat": query}, runs, cwd=work))
+    peers = {k: measured[k][0] for k in ("jq", "duckdb") if k in measured}
+    line(f"query, first run (cache built), {len(logs)} files", measured["first"][0], "s", peers)
+    line("query, repeated (cache read)", measured["repeat"][0], "s", peers)
+    line("peak memory, first run", measured["first"][1], "MB", {k: measured[k][1] for k in ("jq", "duckdb")
+                                                                 if k in measured})
+    half = subset(folder, logs, len(logs) // 2)
+    small = [python, "-m", "investigate", "--query", QUERY, "--logs", str(half), "--as-of", AS_OF, "--format",
              "json", "--no-cache"]
-    whole = query + ["--no-cache"]
-    _s, small_peak = medians(small, 1, env=env)
-    _s, whole_peak = medians(whole, 1, env=env)
-    line(f"peak memory, {len(logs)} files vs {len(logs) // 4} (--no-cache)", whole_peak, "MB",
-         {f"{len(logs) // 4}files": small_peak})
+    sizes = medians({"whole": query + ["--no-cache"], "half": small}, 1, cwd=work)
+    line(f"peak memory, {len(logs)} files vs {len(logs) // 2} (--no-cache)", sizes["whole"][1], "MB",
+         {f"{len(logs) // 2}files": sizes["half"][1]})
     verify = [python, "-m", "integrity", "--logs", str(logs_root), "--keys", str(folder / "keys.json"),
               "--signatures", str(folder / "signatures.json"), "--format", "json"]
     all_files = Path(listing.parent / "all.txt")
     all_files.write_text("\n".join(str(p) for p in sorted(logs_root.rglob("*")) if p.is_file()) + "\n")
     sha = ["sh", "-c", f"xargs sha256sum < '{all_files}' > /dev/null"]
-    verify_s, _peak = medians(verify, runs)
-    sha_s, _peak = medians(sha, runs)
+    checks = medians({"verify": verify, "sha256sum": sha}, runs)
     mb = evidence_bytes / 1e6
-    line(f"make verify, {mb:.0f} MB of evidence", mb / verify_s, "MB/s", {"sha256sum": mb / sha_s})
+    line(f"make verify, {mb:.0f} MB of evidence", mb / checks["verify"][0], "MB/s",
+         {"sha256sum": mb / checks["sha256sum"][0]})
     clear_cache()
-    shutil.rmtree(cache, ignore_errors=True)
+    shutil.rmtree(work, ignore_errors=True)
     shutil.rmtree(listing.parent, ignore_errors=True)
     return 0
 

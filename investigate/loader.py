@@ -5,11 +5,14 @@ How files become rows:
 
 - Every file under LOGS is classified by its content (``investigate.forms``) and counted; only files of an
   event form are read, so digests, Insights, Config files and other JSON are never counted as loaded.
-- Trail log files and JSON lines are read by DuckDB in batches of files (bounded memory: one batch at a
-  time, rows go to a database file, never to a whole-set table in memory). A file DuckDB cannot read
-  whole, a file holding a record whose eventTime is not an ISO-8601 time, a file whose path holds glob
-  characters (DuckDB would expand ``x*.json``), and the other forms go through Python record by record:
-  a bad record is reported with its file, its position and why, and only that record is left out.
+- Trail log files are read by DuckDB in batches of files, each as one document (``read_json_objects``
+  and a lenient ``json_transform`` into the schema), through links named by file id so that no path is
+  ever expanded as a glob (``x*.json``); JSON lines are tagged with file and line first. Bounded memory:
+  one batch at a time, rows go to a database file, never to a whole-set table in memory.
+- A file DuckDB cannot read whole, a file where a record may not fit the schema (``MISFIT``) or holds an
+  eventTime that is not an ISO-8601 time, and the other forms (lookup-events output, event arrays) go
+  through Python record by record: a bad record is reported with its file, its position and why, and
+  only that record is left out.
 - Partitions come from the file's path when it sits in CloudTrail's layout
   (``AWSLogs/[<org-id>/]<account>/CloudTrail/<region>/<yyyy>/<mm>/<dd>/``), as Athena's partition
   projection computes them; for files outside that layout, from the record: ``recipientAccountId``,
@@ -30,7 +33,7 @@ import tempfile
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable, Optional, TextIO
+from typing import Callable, Optional, TextIO
 
 import duckdb
 
@@ -65,7 +68,6 @@ def _structure(t) -> object:
     return "MAP(VARCHAR, VARCHAR)"
 
 
-RECORD_STRUCTURE = json.dumps({key: _structure(t) for _n, key, t in COLUMNS})
 RECORDS_STRUCTURE = json.dumps({"Records": [{key: _structure(t) for _n, key, t in COLUMNS}]})
 
 
@@ -88,9 +90,23 @@ def _sql_string(text: str) -> str:
 # CloudTrail writes an object, a non-array where it writes an array). DuckDB's cast would make such a field
 # NULL without a word, so a file where this matches is read record by record (``slow``), which names the
 # record. It may match inside requestParameters too: that file is then merely read the slow way.
-_OBJECT_KEYS = sorted({key for key in ("userIdentity", "onBehalfOf", "sessionContext", "attributes",
-                                       "sessionIssuer", "webIdFederationData", "addendum", "tlsDetails")})
-MISFIT = ('"(?:' + "|".join(_OBJECT_KEYS) + r')"\s*:\s*(?:[^{n\s]|n[^u])|"resources"\s*:\s*(?:[^\[n\s]|n[^u]|\[\s*[^{\]\s])')
+def _keys_of(kinds: tuple, columns=COLUMNS) -> set:
+    """The JSON keys whose schema type is one of ``kinds`` ("struct", "map", "array"), at any depth."""
+    out = set()
+    for _name, key, t in columns:
+        if isinstance(t, tuple):
+            if t[0] in kinds:
+                out.add(key)
+            inner = t[1] if t[0] == "struct" else t[1][1] if t[0] == "array" and isinstance(t[1], tuple) \
+                and t[1][0] == "struct" else []
+            out |= _keys_of(kinds, inner)
+    return out
+
+
+_OBJECTS = "|".join(sorted(_keys_of(("struct", "map"))))
+_ARRAYS = "|".join(sorted(_keys_of(("array",))))
+MISFIT = (f'"(?:{_OBJECTS})"' + r'\s*:\s*(?:[^{n\s]|n[^u])|' + f'"(?:{_ARRAYS})"'
+          + r'\s*:\s*(?:[^\[n\s]|n[^u]|\[\s*[^{\]\s])')
 VALID_TIME = 'TRY_CAST(r."eventTime" AS TIMESTAMPTZ) IS NOT NULL'
 
 
@@ -212,13 +228,13 @@ class _Loader:
     def close(self) -> None:
         shutil.rmtree(self.scratch, ignore_errors=True)
 
-    def _map(self, entries: list[FileEntry], paths: Optional[list[str]] = None) -> None:
+    def _map(self, entries: list[FileEntry]) -> None:
         self.con.execute("CREATE OR REPLACE TEMP TABLE m (path VARCHAR, file_id INTEGER, account VARCHAR, "
                          "region VARCHAR, date VARCHAR)")
         rows = []
-        for entry, path in zip(entries, paths or [e.path for e in entries]):
+        for entry in entries:
             p = log_partition(Path(entry.path).resolve().as_posix())
-            rows.append((path, entry.file_id, p.account if p else None, p.region if p else None,
+            rows.append((entry.path, entry.file_id, p.account if p else None, p.region if p else None,
                          p.date if p else None))
         self.con.execute("INSERT INTO m SELECT unnest(?), unnest(?), unnest(?), unnest(?), unnest(?)",
                          [list(column) for column in zip(*rows)])
@@ -248,7 +264,7 @@ class _Loader:
         paths = "[" + ", ".join(_sql_string(str(link)) for _e, link in links) + "]"
         # DuckDB holds each document whole: room for the largest (gzip records its size in its last 4 bytes).
         largest = max(_inflated_size(e) for e in entries)
-        object_size = max(16 << 20, 1 << (largest + (1 << 20)).bit_length())
+        object_size = max(2 << 20, ((largest >> 20) + 2) << 20)
         self._map(entries)
         try:
             self.con.execute("BEGIN")
@@ -537,8 +553,9 @@ def cache_path(root: Path, cache_dir: Path) -> Path:
 def _connect(path: Path) -> duckdb.DuckDBPyConnection:
     con = duckdb.connect(str(path))
     # Bounded memory whatever the evidence size: DuckDB spills to its temporary folder beyond this.
-    con.execute("SET memory_limit = '224MB'")
+    con.execute("SET memory_limit = '160MB'")
     con.execute("SET preserve_insertion_order = false")
+    con.execute("SET allocator_flush_threshold = '16MB'")
     return con
 
 
@@ -583,6 +600,3 @@ def open_evidence(root: Path, cache: bool = True, cache_dir: Optional[Path] = No
                          + "; ".join(f"{n} {OTHER_KINDS.get(k, k)}" for k, n in sorted(kinds.items())) + ")")
     return Evidence(con, report, temporary)
 
-
-def describe(kinds: Iterable[str]) -> str:
-    return ", ".join(EVENT_FORMS.get(k) or OTHER_KINDS.get(k, k) for k in kinds)
