@@ -574,7 +574,7 @@ def open_evidence(root: Path, cache: bool = True, cache_dir: Optional[Path] = No
     if cache:
         folder = Path(cache_dir) if cache_dir else Path.cwd() / ".evidence-cache"
         try:
-            folder.mkdir(parents=True, exist_ok=True)
+            folder.mkdir(mode=0o700, parents=True, exist_ok=True)  # it holds the evidence's events
             con = _connect(cache_path(root, folder))
         except (OSError, duckdb.Error) as error:
             print(f"warning: evidence cache not usable ({str(error).splitlines()[0][:160]}); "
