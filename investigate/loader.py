@@ -427,7 +427,12 @@ def load(con: duckdb.DuckDBPyConnection, root: Path, progress: Optional[Callable
             con.execute(f"DELETE FROM {table} WHERE file_id IN ({ids})")
         for e in stale:
             known.pop(e.path)
-    next_id = (con.execute("SELECT coalesce(max(file_id), 0) FROM evidence_files").fetchone()[0] or 0) + 1
+    top = con.execute("SELECT coalesce(max(file_id), 0) FROM evidence_files").fetchone()[0] or 0
+    # Rows of a run that was stopped before it recorded its files (ids above every recorded file): drop them.
+    for table in ("evidence_events", "evidence_problems"):
+        if (con.execute(f"SELECT coalesce(max(file_id), 0) FROM {table}").fetchone()[0] or 0) > top:
+            con.execute(f"DELETE FROM {table} WHERE file_id > ?", [top])
+    next_id = top + 1
     todo = []
     for f in files:
         if f.path in known:

@@ -360,3 +360,21 @@ def test_read_delivered_is_strict(tmp_path):
     path.write_bytes(gzip.compress(body)[:-6])
     with pytest.raises(Damaged, match="truncated"):
         read_delivered(path)
+
+
+def test_rows_of_a_stopped_run_are_dropped(tmp_path):
+    """A run stopped after a batch but before it recorded its files leaves rows no file owns."""
+    import duckdb
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    source = real_logs(CASES / "reliability/D-3")[0]
+    shutil.copy(source, logs / source.name)
+    count = "SELECT count(*) FROM cloudtrail"
+    first, _ = query(logs, sql=count, cwd=tmp_path)
+    database = next((tmp_path / ".evidence-cache").glob("*.duckdb"))
+    con = duckdb.connect(str(database))
+    con.execute("INSERT INTO evidence_events SELECT * REPLACE (file_id + 1 AS file_id) FROM evidence_events")
+    con.close()
+    shutil.copy(source, logs / "copy-added-later.json.gz")
+    again, _ = query(logs, sql=count, cwd=tmp_path)
+    assert again["rows"] == [[2 * first["rows"][0][0]]]
