@@ -79,7 +79,7 @@ def generate(events: int = 400_000, files: int = 400, out: Path | None = None, l
         unique = "".join(rng.choice("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789") for _ in range(16))
         key_name = (f"AWSLogs/{ACCOUNT}/CloudTrail/{region}/{delivered:%Y/%m/%d}/"
                     f"{ACCOUNT}_CloudTrail_{region}_{delivered:%Y%m%dT%H%M}Z_{unique}.json.gz")
-        raw = json.dumps({"Records": records}).encode()
+        raw = json.dumps({"Records": records}, separators=(",", ":")).encode()  # compact, as CloudTrail writes
         path = logs_root / key_name
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(gzip.compress(raw, 6))

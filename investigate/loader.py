@@ -41,11 +41,13 @@ from cloudtrail.layout import log_partition
 from cloudtrail.schema import COLUMNS, PARTITIONS, duckdb_read_type, duckdb_select
 from common import UsageError
 
-from .forms import EVENT_FORMS, OTHER_KINDS, BadRecord, Kind, classify, events_of, record_problem, to_lines
+from .forms import (EVENT_FORMS, OTHER_KINDS, BadRecord, Kind, classify, events_of, record_problem,
+                    split_records, to_lines)
 
 CACHE_VERSION = "2"
 BATCH_BYTES = 8 * 1024 * 1024  # file bytes per DuckDB batch (their documents are held while it is read)
 BATCH_FILES = 32
+BATCH_LINES = 50_000  # events per batch of tagged lines
 
 __all__ = ["UsageError", "Evidence", "LoadReport", "load", "open_evidence"]
 
@@ -292,7 +294,9 @@ class _Loader:
         self._check(entries)
 
     def fast_lines(self, entries: list[FileEntry], stages: list[str]) -> None:
-        """One DuckDB read of a batch of JSON-lines files converted by ``forms.to_lines``."""
+        """One DuckDB read of a batch of files converted to tagged lines (``forms.to_lines``,
+        ``forms.split_records``): DuckDB's typed read refuses a field of the wrong type, and the file is
+        then read record by record (``slow``)."""
         source = (f"read_json([{', '.join(_sql_string(s) for s in stages)}], columns={{'f': 'INTEGER', 'p': 'VARCHAR', "
                   f"'r': {_sql_string(_record_type())}}}, format='newline_delimited', compression='none', "
                   "maximum_object_size=16777216) AS s")
@@ -302,14 +306,19 @@ class _Loader:
             self.con.execute(f"INSERT INTO evidence_events SELECT s.f, {_select()}, false FROM "
                              f"(SELECT s.f, s.r AS r FROM {source}) AS s JOIN m ON m.file_id = s.f")
             self.con.execute("COMMIT")
-        except duckdb.Error:
+        except duckdb.Error as error:
             self.con.execute("ROLLBACK")
+            if os.environ.get("EVIDENCE_DEBUG"):
+                print(f"batch of {len(entries)} lines failed: {error}", file=sys.stderr)
             if len(entries) == 1:
+                Path(stages[0]).unlink(missing_ok=True)
                 self.slow(entries[0])
             else:
                 for entry, stage in zip(entries, stages):
                     self.fast_lines([entry], [stage])
             return
+        for stage in stages:
+            Path(stage).unlink(missing_ok=True)
         self._check(entries)
 
     def _check(self, entries: list[FileEntry]) -> None:
@@ -481,8 +490,30 @@ def _read(con, report: LoadReport, todo: list[FileEntry], progress, show_progres
             if progress:
                 progress(done, len(records) + len(lines) + len(slow))
 
+        # Trail log files as CloudTrail writes them are cut into tagged lines in two threads (gzip and the
+        # cut release the GIL) while DuckDB reads the previous batch; any other shape goes to fast_records.
+        documents, batch, stages, count = [], [], [], 0
+        jobs = [(e.file_id, e.path, str(loader.scratch / f"{e.file_id}.ndjson")) for e in records]
+        by_id = {e.file_id: e for e in records}
+        from concurrent.futures import ThreadPoolExecutor
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            for file_id, written, error in pool.map(split_records, jobs):
+                entry = by_id[file_id]
+                if error:
+                    documents.append(entry)
+                    continue
+                batch.append(entry)
+                stages.append(str(loader.scratch / f"{file_id}.ndjson"))
+                count += written
+                if count >= BATCH_LINES or len(batch) >= BATCH_FILES:
+                    loader.fast_lines(batch, stages)
+                    step(batch)
+                    batch, stages, count = [], [], 0
+        if batch:
+            loader.fast_lines(batch, stages)
+            step(batch)
         batch, size = [], 0
-        for entry in records + [None]:
+        for entry in documents + [None]:
             if entry is not None and (not batch or (size + entry.size <= BATCH_BYTES and len(batch) < BATCH_FILES)):
                 batch.append(entry)
                 size += entry.size
@@ -560,7 +591,6 @@ def _connect(path: Path) -> duckdb.DuckDBPyConnection:
     # Bounded memory whatever the evidence size: DuckDB spills to its temporary folder beyond this.
     con.execute("SET memory_limit = '160MB'")
     con.execute("SET preserve_insertion_order = false")
-    con.execute("SET allocator_flush_threshold = '16MB'")
     return con
 
 
