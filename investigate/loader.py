@@ -293,7 +293,7 @@ class _Loader:
             link.unlink(missing_ok=True)
         self._check(entries)
 
-    def fast_lines(self, entries: list[FileEntry], stages: list[str]) -> None:
+    def fast_lines(self, entries: list[FileEntry], stages: list[str], fallback=None) -> None:
         """One DuckDB read of a batch of files converted to tagged lines (``forms.to_lines``,
         ``forms.split_records``): DuckDB's typed read refuses a field of the wrong type, and the file is
         then read record by record (``slow``)."""
@@ -312,10 +312,10 @@ class _Loader:
                 print(f"batch of {len(entries)} lines failed: {error}", file=sys.stderr)
             if len(entries) == 1:
                 Path(stages[0]).unlink(missing_ok=True)
-                self.slow(entries[0])
+                (fallback or self.slow)(entries[0])
             else:
                 for entry, stage in zip(entries, stages):
-                    self.fast_lines([entry], [stage])
+                    self.fast_lines([entry], [stage], fallback)
             return
         for stage in stages:
             Path(stage).unlink(missing_ok=True)
@@ -493,6 +493,9 @@ def _read(con, report: LoadReport, todo: list[FileEntry], progress, show_progres
         # Trail log files as CloudTrail writes them are cut into tagged lines in two threads (gzip and the
         # cut release the GIL) while DuckDB reads the previous batch; any other shape goes to fast_records.
         documents, batch, stages, count = [], [], [], 0
+
+        def whole(entry: FileEntry) -> None:  # the cut went wrong (a record in another key order): as a document
+            loader.fast_records([entry])
         jobs = [(e.file_id, e.path, str(loader.scratch / f"{e.file_id}.ndjson")) for e in records]
         by_id = {e.file_id: e for e in records}
         from concurrent.futures import ThreadPoolExecutor
@@ -506,11 +509,11 @@ def _read(con, report: LoadReport, todo: list[FileEntry], progress, show_progres
                 stages.append(str(loader.scratch / f"{file_id}.ndjson"))
                 count += written
                 if count >= BATCH_LINES or len(batch) >= BATCH_FILES:
-                    loader.fast_lines(batch, stages)
+                    loader.fast_lines(batch, stages, whole)
                     step(batch)
                     batch, stages, count = [], [], 0
         if batch:
-            loader.fast_lines(batch, stages)
+            loader.fast_lines(batch, stages, whole)
             step(batch)
         batch, size = [], 0
         for entry in documents + [None]:
