@@ -46,8 +46,8 @@ from .forms import (EVENT_FORMS, OTHER_KINDS, BadRecord, Kind, classify, events_
 
 CACHE_VERSION = "2"
 BATCH_BYTES = 8 * 1024 * 1024  # file bytes per DuckDB batch (their documents are held while it is read)
-BATCH_FILES = 32
-BATCH_LINES = 50_000  # events per batch of tagged lines
+BATCH_FILES = 256  # files per batch (a batch of lines ends at BATCH_LINES first)
+BATCH_LINES = 125_000  # events per batch of tagged lines
 
 __all__ = ["UsageError", "Evidence", "LoadReport", "load", "open_evidence"]
 
@@ -498,20 +498,18 @@ def _read(con, report: LoadReport, todo: list[FileEntry], progress, show_progres
             loader.fast_records([entry])
         jobs = [(e.file_id, e.path, str(loader.scratch / f"{e.file_id}.ndjson")) for e in records]
         by_id = {e.file_id: e for e in records}
-        from concurrent.futures import ThreadPoolExecutor
-        with ThreadPoolExecutor(max_workers=2) as pool:
-            for file_id, written, error in pool.map(split_records, jobs):
-                entry = by_id[file_id]
-                if error:
-                    documents.append(entry)
-                    continue
-                batch.append(entry)
-                stages.append(str(loader.scratch / f"{file_id}.ndjson"))
-                count += written
-                if count >= BATCH_LINES or len(batch) >= BATCH_FILES:
-                    loader.fast_lines(batch, stages, whole)
-                    step(batch)
-                    batch, stages, count = [], [], 0
+        for file_id, written, error in _ahead(split_records, jobs, 32):
+            entry = by_id[file_id]
+            if error:
+                documents.append(entry)
+                continue
+            batch.append(entry)
+            stages.append(str(loader.scratch / f"{file_id}.ndjson"))
+            count += written
+            if count >= BATCH_LINES or len(batch) >= BATCH_FILES:
+                loader.fast_lines(batch, stages, whole)
+                step(batch)
+                batch, stages, count = [], [], 0
         if batch:
             loader.fast_lines(batch, stages, whole)
             step(batch)
@@ -546,6 +544,21 @@ def _read(con, report: LoadReport, todo: list[FileEntry], progress, show_progres
         con.execute("COMMIT")
     finally:
         loader.close()
+
+
+def _ahead(function, jobs: list, window: int):
+    """``map(function, jobs)`` in order, computed by two threads at most ``window`` jobs ahead of the
+    consumer (gzip and the cut release the GIL; the window bounds the staged files on disk)."""
+    from collections import deque
+    from concurrent.futures import ThreadPoolExecutor
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        pending = deque()
+        for job in jobs:
+            pending.append(pool.submit(function, job))
+            if len(pending) >= window:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
 
 
 def _inflated_size(entry: FileEntry) -> int:
