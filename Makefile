@@ -39,7 +39,7 @@ plan: $(STAMP)
 # backslashes arrive as typed; SQL_FILE=<file> carries any SQL too.
 query: export INVESTIGATE_SQL = $(value SQL)
 query: $(STAMP)
-	@$(VPY) -m investigate $(if $(Q),--query "$(Q)") $(if $(value SQL),--sql "$$INVESTIGATE_SQL") \
+	@$(VPY) -m investigate $(if $(NO_CACHE),--no-cache) $(if $(Q),--query "$(Q)") $(if $(value SQL),--sql "$$INVESTIGATE_SQL") \
 		$(if $(SQL_FILE),--sql-file "$(SQL_FILE)") $(if $(LOGS),--logs "$(LOGS)") \
 		$(if $(AS_OF),--as-of "$(AS_OF)") $(if $(PARAMS),--params "$(PARAMS)") --format "$(if $(FORMAT),$(FORMAT),text)"
 
@@ -59,8 +59,9 @@ clean:
 test-awsx: $(STAMP)
 	@GATE_REAL_AWSX=1 $(VPY) -m pytest -q tests/test_gate.py -k real_awsx
 
+# SECTION=evidence: only the query runner's and the integrity checker's rows (bench/evidence.py).
 bench: $(STAMP)
-	@$(VPY) -m bench $(if $(PACK_ONLY),--pack)
+	@$(VPY) -m bench $(if $(PACK_ONLY),--pack) $(SECTION)
 
 # Property-based tests at 10,000 examples per policy (CI runs a lighter profile inside `make test`).
 fuzz: $(STAMP)

@@ -190,7 +190,13 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description="Benchmarks that print figures.")
     parser.add_argument("--pack", action="store_true",
                         help="only the policy pack's rows (start-up, Analyze, AnalyzeStack, memory), not the plan row")
-    only_pack = parser.parse_args(argv).pack
+    parser.add_argument("section", nargs="?", choices=("evidence",),
+                        help="evidence: only the query runner's and the integrity checker's rows (bench/evidence.py)")
+    options = parser.parse_args(argv)
+    if options.section == "evidence":  # `make bench SECTION=evidence`: the evidence rows alone
+        from bench.evidence import main as evidence
+        return evidence()
+    only_pack = options.pack
     warnings.filterwarnings("ignore", category=DeprecationWarning)
     from preflight.analyzer import PackClient
     runs = int(os.environ.get("BENCH_RUNS", "5"))
@@ -269,7 +275,8 @@ def main(argv: list[str] | None = None) -> int:
     row("offline plan of the dev stack, end to end", statistics.median(plans), statistics.median(floors), "s",
         "importing what it imports")
     shutil.rmtree(floor_dir, ignore_errors=True)
-    return 0
+    from bench.evidence import main as evidence
+    return evidence()
 
 
 if __name__ == "__main__":

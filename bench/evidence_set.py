@@ -1,6 +1,8 @@
-"""A generated CloudTrail evidence set for `make bench`: real records from ../shared/data/cloudtrail,
-repeated with new eventIDs, requestIDs and times, written as a trail writes them (gzip
-``{"Records": [...]}`` files under ``AWSLogs/<account>/CloudTrail/<region>/<yyyy>/<mm>/<dd>/``), with
+"""A generated CloudTrail evidence set for `make bench`: the real delivered records of
+../shared/data/cloudtrail/invictus-aws_dataset (log files as CloudTrail wrote them; the stratus-red-team
+records were re-serialized by their publisher, keys sorted, so they are left out), repeated with new
+eventIDs, requestIDs and times, written as a trail writes them (compact gzip ``{"Records":[...]}`` files
+under ``AWSLogs/<account>/CloudTrail/<region>/<yyyy>/<mm>/<dd>/``), with
 hourly digest files signed by a key generated here, the keys export and the chain heads' signatures.
 
 ``python -m bench.evidence_set [EVENTS] [FILES]`` writes ``bench/evidence/<EVENTS>-<FILES>/`` (ignored by
@@ -32,13 +34,6 @@ def real_records() -> list[dict]:
     records = []
     for path in sorted((DATA / "invictus-aws_dataset").glob("*.json.gz")):
         records.extend(json.loads(gzip.decompress(path.read_bytes()))["Records"])
-    for path in sorted((DATA / "stratus-red-team").glob("*.json")):
-        try:
-            value = json.loads(path.read_text())
-        except ValueError:
-            continue
-        if isinstance(value, dict) and isinstance(value.get("Records"), list):
-            records.extend(value["Records"])
     return records
 
 
@@ -79,7 +74,7 @@ def generate(events: int = 400_000, files: int = 400, out: Path | None = None, l
         unique = "".join(rng.choice("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789") for _ in range(16))
         key_name = (f"AWSLogs/{ACCOUNT}/CloudTrail/{region}/{delivered:%Y/%m/%d}/"
                     f"{ACCOUNT}_CloudTrail_{region}_{delivered:%Y%m%dT%H%M}Z_{unique}.json.gz")
-        raw = json.dumps({"Records": records}).encode()
+        raw = json.dumps({"Records": records}, separators=(",", ":")).encode()  # compact, as CloudTrail writes
         path = logs_root / key_name
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(gzip.compress(raw, 6))

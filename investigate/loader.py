@@ -5,11 +5,14 @@ How files become rows:
 
 - Every file under LOGS is classified by its content (``investigate.forms``) and counted; only files of an
   event form are read, so digests, Insights, Config files and other JSON are never counted as loaded.
-- Trail log files and JSON lines are read by DuckDB in batches of files (bounded memory: one batch at a
-  time, rows go to a database file, never to a whole-set table in memory). A file DuckDB cannot read
-  whole, a file holding a record whose eventTime is not an ISO-8601 time, a file whose path holds glob
-  characters (DuckDB would expand ``x*.json``), and the other forms go through Python record by record:
-  a bad record is reported with its file, its position and why, and only that record is left out.
+- Trail log files are read by DuckDB in batches of files, each as one document (``read_json_objects``
+  and a lenient ``json_transform`` into the schema), through links named by file id so that no path is
+  ever expanded as a glob (``x*.json``); JSON lines are tagged with file and line first. Bounded memory:
+  one batch at a time, rows go to a database file, never to a whole-set table in memory.
+- A file DuckDB cannot read whole, a file where a record may not fit the schema (``MISFIT``) or holds an
+  eventTime that is not an ISO-8601 time, and the other forms (lookup-events output, event arrays) go
+  through Python record by record: a bad record is reported with its file, its position and why, and
+  only that record is left out.
 - Partitions come from the file's path when it sits in CloudTrail's layout
   (``AWSLogs/[<org-id>/]<account>/CloudTrail/<region>/<yyyy>/<mm>/<dd>/``), as Athena's partition
   projection computes them; for files outside that layout, from the record: ``recipientAccountId``,
@@ -30,7 +33,7 @@ import tempfile
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable, Optional, TextIO
+from typing import Callable, Optional, TextIO
 
 import duckdb
 
@@ -38,11 +41,13 @@ from cloudtrail.layout import log_partition
 from cloudtrail.schema import COLUMNS, PARTITIONS, duckdb_read_type, duckdb_select
 from common import UsageError
 
-from .forms import EVENT_FORMS, OTHER_KINDS, BadRecord, Kind, classify, events_of, record_problem, to_lines
+from .forms import (EVENT_FORMS, OTHER_KINDS, BadRecord, Kind, classify, events_of, record_problem,
+                    split_records, to_lines)
 
 CACHE_VERSION = "2"
 BATCH_BYTES = 8 * 1024 * 1024  # file bytes per DuckDB batch (their documents are held while it is read)
-BATCH_FILES = 32
+BATCH_FILES = 256  # files per batch (a batch of lines ends at BATCH_LINES first)
+BATCH_LINES = 125_000  # events per batch of tagged lines
 
 __all__ = ["UsageError", "Evidence", "LoadReport", "load", "open_evidence"]
 
@@ -65,7 +70,6 @@ def _structure(t) -> object:
     return "MAP(VARCHAR, VARCHAR)"
 
 
-RECORD_STRUCTURE = json.dumps({key: _structure(t) for _n, key, t in COLUMNS})
 RECORDS_STRUCTURE = json.dumps({"Records": [{key: _structure(t) for _n, key, t in COLUMNS}]})
 
 
@@ -88,9 +92,23 @@ def _sql_string(text: str) -> str:
 # CloudTrail writes an object, a non-array where it writes an array). DuckDB's cast would make such a field
 # NULL without a word, so a file where this matches is read record by record (``slow``), which names the
 # record. It may match inside requestParameters too: that file is then merely read the slow way.
-_OBJECT_KEYS = sorted({key for key in ("userIdentity", "onBehalfOf", "sessionContext", "attributes",
-                                       "sessionIssuer", "webIdFederationData", "addendum", "tlsDetails")})
-MISFIT = ('"(?:' + "|".join(_OBJECT_KEYS) + r')"\s*:\s*(?:[^{n\s]|n[^u])|"resources"\s*:\s*(?:[^\[n\s]|n[^u]|\[\s*[^{\]\s])')
+def _keys_of(kinds: tuple, columns=COLUMNS) -> set:
+    """The JSON keys whose schema type is one of ``kinds`` ("struct", "map", "array"), at any depth."""
+    out = set()
+    for _name, key, t in columns:
+        if isinstance(t, tuple):
+            if t[0] in kinds:
+                out.add(key)
+            inner = t[1] if t[0] == "struct" else t[1][1] if t[0] == "array" and isinstance(t[1], tuple) \
+                and t[1][0] == "struct" else []
+            out |= _keys_of(kinds, inner)
+    return out
+
+
+_OBJECTS = "|".join(sorted(_keys_of(("struct", "map"))))
+_ARRAYS = "|".join(sorted(_keys_of(("array",))))
+MISFIT = (f'"(?:{_OBJECTS})"' + r'\s*:\s*(?:[^{n\s]|n[^u])|' + f'"(?:{_ARRAYS})"'
+          + r'\s*:\s*(?:[^\[n\s]|n[^u]|\[\s*[^{\]\s])')
 VALID_TIME = 'TRY_CAST(r."eventTime" AS TIMESTAMPTZ) IS NOT NULL'
 
 
@@ -212,13 +230,13 @@ class _Loader:
     def close(self) -> None:
         shutil.rmtree(self.scratch, ignore_errors=True)
 
-    def _map(self, entries: list[FileEntry], paths: Optional[list[str]] = None) -> None:
+    def _map(self, entries: list[FileEntry]) -> None:
         self.con.execute("CREATE OR REPLACE TEMP TABLE m (path VARCHAR, file_id INTEGER, account VARCHAR, "
                          "region VARCHAR, date VARCHAR)")
         rows = []
-        for entry, path in zip(entries, paths or [e.path for e in entries]):
+        for entry in entries:
             p = log_partition(Path(entry.path).resolve().as_posix())
-            rows.append((path, entry.file_id, p.account if p else None, p.region if p else None,
+            rows.append((entry.path, entry.file_id, p.account if p else None, p.region if p else None,
                          p.date if p else None))
         self.con.execute("INSERT INTO m SELECT unnest(?), unnest(?), unnest(?), unnest(?), unnest(?)",
                          [list(column) for column in zip(*rows)])
@@ -246,6 +264,9 @@ class _Loader:
             return
         entries = [e for e, _l in links]
         paths = "[" + ", ".join(_sql_string(str(link)) for _e, link in links) + "]"
+        # DuckDB holds each document whole: room for the largest (gzip records its size in its last 4 bytes).
+        largest = max(_inflated_size(e) for e in entries)
+        object_size = max(2 << 20, ((largest >> 20) + 2) << 20)
         self._map(entries)
         try:
             self.con.execute("BEGIN")
@@ -254,7 +275,7 @@ class _Loader:
                 "filename, '(\\d+)\\.json(\\.gz)?$', 1) AS INTEGER) AS f, regexp_matches(json, "
                 f"{_sql_string(MISFIT)}) AS odd, unnest(json_transform(json, {_sql_string(RECORDS_STRUCTURE)})"
                 f".Records) AS r FROM read_json_objects({paths}, format='unstructured', compression='auto', "
-                "filename=true, maximum_object_size=67108864)) AS s JOIN m ON m.file_id = s.f")
+                f"filename=true, maximum_object_size={object_size})) AS s JOIN m ON m.file_id = s.f")
             self.con.execute("COMMIT")
         except duckdb.Error as error:
             self.con.execute("ROLLBACK")
@@ -272,8 +293,10 @@ class _Loader:
             link.unlink(missing_ok=True)
         self._check(entries)
 
-    def fast_lines(self, entries: list[FileEntry], stages: list[str]) -> None:
-        """One DuckDB read of a batch of JSON-lines files converted by ``forms.to_lines``."""
+    def fast_lines(self, entries: list[FileEntry], stages: list[str], fallback=None) -> None:
+        """One DuckDB read of a batch of files converted to tagged lines (``forms.to_lines``,
+        ``forms.split_records``): DuckDB's typed read refuses a field of the wrong type, and the file is
+        then read record by record (``slow``)."""
         source = (f"read_json([{', '.join(_sql_string(s) for s in stages)}], columns={{'f': 'INTEGER', 'p': 'VARCHAR', "
                   f"'r': {_sql_string(_record_type())}}}, format='newline_delimited', compression='none', "
                   "maximum_object_size=16777216) AS s")
@@ -283,14 +306,19 @@ class _Loader:
             self.con.execute(f"INSERT INTO evidence_events SELECT s.f, {_select()}, false FROM "
                              f"(SELECT s.f, s.r AS r FROM {source}) AS s JOIN m ON m.file_id = s.f")
             self.con.execute("COMMIT")
-        except duckdb.Error:
+        except duckdb.Error as error:
             self.con.execute("ROLLBACK")
+            if os.environ.get("EVIDENCE_DEBUG"):
+                print(f"batch of {len(entries)} lines failed: {error}", file=sys.stderr)
             if len(entries) == 1:
-                self.slow(entries[0])
+                Path(stages[0]).unlink(missing_ok=True)
+                (fallback or self.slow)(entries[0])
             else:
                 for entry, stage in zip(entries, stages):
-                    self.fast_lines([entry], [stage])
+                    self.fast_lines([entry], [stage], fallback)
             return
+        for stage in stages:
+            Path(stage).unlink(missing_ok=True)
         self._check(entries)
 
     def _check(self, entries: list[FileEntry]) -> None:
@@ -408,7 +436,12 @@ def load(con: duckdb.DuckDBPyConnection, root: Path, progress: Optional[Callable
             con.execute(f"DELETE FROM {table} WHERE file_id IN ({ids})")
         for e in stale:
             known.pop(e.path)
-    next_id = (con.execute("SELECT coalesce(max(file_id), 0) FROM evidence_files").fetchone()[0] or 0) + 1
+    top = con.execute("SELECT coalesce(max(file_id), 0) FROM evidence_files").fetchone()[0] or 0
+    # Rows of a run that was stopped before it recorded its files (ids above every recorded file): drop them.
+    for table in ("evidence_events", "evidence_problems"):
+        if (con.execute(f"SELECT coalesce(max(file_id), 0) FROM {table}").fetchone()[0] or 0) > top:
+            con.execute(f"DELETE FROM {table} WHERE file_id > ?", [top])
+    next_id = top + 1
     todo = []
     for f in files:
         if f.path in known:
@@ -457,8 +490,31 @@ def _read(con, report: LoadReport, todo: list[FileEntry], progress, show_progres
             if progress:
                 progress(done, len(records) + len(lines) + len(slow))
 
+        # Trail log files as CloudTrail writes them are cut into tagged lines in two threads (gzip and the
+        # cut release the GIL) while DuckDB reads the previous batch; any other shape goes to fast_records.
+        documents, batch, stages, count = [], [], [], 0
+
+        def whole(entry: FileEntry) -> None:  # the cut went wrong (a record in another key order): as a document
+            loader.fast_records([entry])
+        jobs = [(e.file_id, e.path, str(loader.scratch / f"{e.file_id}.ndjson")) for e in records]
+        by_id = {e.file_id: e for e in records}
+        for file_id, written, error in _ahead(split_records, jobs, 32):
+            entry = by_id[file_id]
+            if error:
+                documents.append(entry)
+                continue
+            batch.append(entry)
+            stages.append(str(loader.scratch / f"{file_id}.ndjson"))
+            count += written
+            if count >= BATCH_LINES or len(batch) >= BATCH_FILES:
+                loader.fast_lines(batch, stages, whole)
+                step(batch)
+                batch, stages, count = [], [], 0
+        if batch:
+            loader.fast_lines(batch, stages, whole)
+            step(batch)
         batch, size = [], 0
-        for entry in records + [None]:
+        for entry in documents + [None]:
             if entry is not None and (not batch or (size + entry.size <= BATCH_BYTES and len(batch) < BATCH_FILES)):
                 batch.append(entry)
                 size += entry.size
@@ -488,6 +544,33 @@ def _read(con, report: LoadReport, todo: list[FileEntry], progress, show_progres
         con.execute("COMMIT")
     finally:
         loader.close()
+
+
+def _ahead(function, jobs: list, window: int):
+    """``map(function, jobs)`` in order, computed by two threads at most ``window`` jobs ahead of the
+    consumer (gzip and the cut release the GIL; the window bounds the staged files on disk)."""
+    from collections import deque
+    from concurrent.futures import ThreadPoolExecutor
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        pending = deque()
+        for job in jobs:
+            pending.append(pool.submit(function, job))
+            if len(pending) >= window:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
+
+
+def _inflated_size(entry: FileEntry) -> int:
+    """The content's size: a gzip file's ISIZE trailer (RFC 1952; modulo 4 GiB), else the file's size."""
+    if not entry.gzip:
+        return entry.size
+    try:
+        with open(entry.path, "rb") as handle:
+            handle.seek(-4, os.SEEK_END)
+            return int.from_bytes(handle.read(4), "little")
+    except OSError:
+        return entry.size
 
 
 def _prefixed(entry: FileEntry, kind: Kind) -> bool:
@@ -522,7 +605,7 @@ def cache_path(root: Path, cache_dir: Path) -> Path:
 def _connect(path: Path) -> duckdb.DuckDBPyConnection:
     con = duckdb.connect(str(path))
     # Bounded memory whatever the evidence size: DuckDB spills to its temporary folder beyond this.
-    con.execute("SET memory_limit = '256MB'")
+    con.execute("SET memory_limit = '160MB'")
     con.execute("SET preserve_insertion_order = false")
     return con
 
@@ -542,7 +625,7 @@ def open_evidence(root: Path, cache: bool = True, cache_dir: Optional[Path] = No
     if cache:
         folder = Path(cache_dir) if cache_dir else Path.cwd() / ".evidence-cache"
         try:
-            folder.mkdir(parents=True, exist_ok=True)
+            folder.mkdir(mode=0o700, parents=True, exist_ok=True)  # it holds the evidence's events
             con = _connect(cache_path(root, folder))
         except (OSError, duckdb.Error) as error:
             print(f"warning: evidence cache not usable ({str(error).splitlines()[0][:160]}); "
@@ -568,6 +651,3 @@ def open_evidence(root: Path, cache: bool = True, cache_dir: Optional[Path] = No
                          + "; ".join(f"{n} {OTHER_KINDS.get(k, k)}" for k, n in sorted(kinds.items())) + ")")
     return Evidence(con, report, temporary)
 
-
-def describe(kinds: Iterable[str]) -> str:
-    return ", ".join(EVENT_FORMS.get(k) or OTHER_KINDS.get(k, k) for k in kinds)
