@@ -526,7 +526,7 @@ def _temporal(node: exp.Expression) -> Optional[str]:
 def _check_comparable(node: exp.Expression) -> None:
     """Trino compares a date/time only with a date/time: ``from_iso8601_timestamp(eventtime) > '2023-07-01'`` is
     Athena's error "Cannot apply operator" (DuckDB would cast the string). Literal strings only: a column's type
-    is not known here."""
+    is not known here. Trino's message, as its maintainers describe it: https://github.com/trinodb/trino/issues/7334."""
     for temporal, other in ((node.left, node.right), (node.right, node.left)):
         kind = _temporal(temporal)
         if kind and isinstance(other, exp.Literal) and other.is_string:
