@@ -744,4 +744,7 @@ def to_duckdb(sql: str, as_of: datetime) -> str:
             else:
                 node.replace(new)
     _output_names(tree, unnamed)
-    return tree.sql(dialect="duckdb")
+    try:  # sqlglot knows some constructs it cannot carry over faithfully: an error, never a silent change
+        return tree.sql(dialect="duckdb", unsupported_level=sqlglot.ErrorLevel.RAISE)
+    except sqlglot.errors.UnsupportedError as error:
+        raise UsageError(f"the query cannot be run locally with Athena's meaning: {error}") from None
