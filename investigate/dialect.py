@@ -239,13 +239,10 @@ def _ip_contains(network: str, address: str) -> bool:
         net = ipaddress.ip_network(network.strip(), strict=False)
     except ValueError:
         raise ValueError(f"Invalid CIDR: {network}") from None
-    ip = ipaddress.ip_address(address)
-    if ip.version != net.version:
-        if ip.version == 4 and net.version == 6 and net.supernet_of(ipaddress.ip_network("::ffff:0:0/96")) is False:
-            mapped = ipaddress.ip_address(f"::ffff:{ip}")
-            return mapped in net
-        return False
-    return ip in net
+    # Trino holds IPv4 as IPv4-mapped IPv6: compare both in the IPv6 space
+    if net.version == 4:
+        net = ipaddress.IPv6Network(f"::ffff:{net.network_address}/{96 + net.prefixlen}")
+    return ipaddress.IPv6Address(bytes.fromhex(_ip_key(address))) in net
 
 
 def _strpos(text: str, sub: str, instance: int) -> int:
@@ -279,8 +276,8 @@ def _decimal_divide(a: str, b: str, scale: int) -> str:
 def prepare(con: duckdb.DuckDBPyConnection, as_of: datetime) -> int:
     """Set Athena's session on ``con``: UTC, Trino's functions, and ``cloudtrail`` as of ``as_of``.
 
-    A temp view ``cloudtrail`` shadows the loaded one (see ``_source``) with its records with ``eventtime`` <= ``as_of`` (records whose time does not parse are kept: they
-    are evidence, and nothing says they are later). Idempotent: a second call only moves the cut-off.
+    A temp view ``cloudtrail`` shadows the loaded one (see ``_source``): its records with ``eventtime`` <=
+    ``as_of`` (records whose time does not parse are kept: they are evidence, and nothing says they are later). Idempotent: a second call only moves the cut-off.
     Returns how many records are later than ``as_of`` (left out of the view).
     """
     con.execute("SET TimeZone = 'UTC'")
@@ -310,11 +307,9 @@ def _source(con: duckdb.DuckDBPyConnection) -> str:
     """The loaded table or view ``cloudtrail``, fully qualified. Nothing is changed in the loader's database
     (it may be a cache, or read-only): the session's objects are all TEMP, and the temp view ``cloudtrail``
     shadows the loaded one. The source is remembered in the temp table ``trino_session``."""
-    known = con.execute("SELECT source FROM duckdb_tables() t, trino_session WHERE t.table_name = 'trino_session'"
-                        ).fetchall() if con.execute("SELECT count(*) FROM duckdb_tables() WHERE temporary AND "
-                                                    "table_name = 'trino_session'").fetchone()[0] else []
-    if known:
-        return known[0][0]
+    if con.execute("SELECT count(*) FROM duckdb_tables() WHERE temporary AND table_name = 'trino_session'"
+                   ).fetchone()[0]:
+        return con.execute("SELECT source FROM temp.trino_session").fetchone()[0]
     found = con.execute(f"""SELECT database_name, schema_name, temporary, 'TABLE' FROM duckdb_tables()
                            WHERE table_name = '{TABLE}' UNION ALL
                            SELECT database_name, schema_name, temporary, 'VIEW' FROM duckdb_views()

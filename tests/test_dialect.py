@@ -60,6 +60,9 @@ def value(con, expression: str):
     ("contains('10.0.0.0/8', IPADDRESS '10.200.1.1')", True),
     ("contains('10.0.0.0/8', IPADDRESS '11.0.0.1')", False),
     ("contains('2001:db8::/32', IPADDRESS '2001:db8::1')", True),
+    ("contains('::ffff:0:0/96', IPADDRESS '10.0.0.1')", True),
+    ("contains('10.0.0.0/8', IPADDRESS '::ffff:10.1.2.3')", True),
+    ("contains('2001:db8::/32', IPADDRESS '10.0.0.1')", False),
     ("IPADDRESS '10.100.0.1' > IPADDRESS '10.20.0.1'", True),  # address order, not text order
     ("IPADDRESS '10.20.0.1' BETWEEN IPADDRESS '10.3.0.0' AND IPADDRESS '10.100.0.0'", True),
     ("TRY_CAST('AWS Internal' AS IPADDRESS)", None),
