@@ -80,8 +80,8 @@ NOW_SQL = """SELECT
 FROM cloudtrail"""
 
 
-@pytest.mark.parametrize("zone, as_of", zip(ZONES, ["2023-07-11T05:00:00+05:00", "2023-07-10T17:00:00-07:00",
-                                                    "2023-07-11T00:00:00Z"]))
+@pytest.mark.parametrize("zone, as_of", list(zip(ZONES, ["2023-07-11T05:00:00+05:00", "2023-07-10T17:00:00-07:00",
+                                                         "2023-07-11T00:00:00Z"])))
 def test_now_is_as_of_with_its_offset_honoured(as_of, zone):
     """2,900 events on 2023-07-10 (11:42-12:37 UTC), 2,102 of them from 12:00; the 310 later ones are out."""
     result = make_query(zone, as_of=as_of, SQL=NOW_SQL)
