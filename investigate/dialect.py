@@ -82,8 +82,10 @@ DIFFERENCES = [
     ("ORDER BY ... NULLS", "NULLS LAST by default, ASC and DESC", "NULLS LAST", "same (checked by the corpus)"),
     ("hour(), date_format() of a timestamp with a non-UTC offset", "in the value's own zone", "in UTC",
      "NOT handled: CloudTrail's eventTime is always UTC ('Z')"),
-    ("CAST(timestamp AS VARCHAR), timestamps in the output", "'2023-07-10 11:00:00.000 UTC'",
-     "'2023-07-10 11:00:00+00'", "NOT handled: format with date_format/to_iso8601 to compare text"),
+    ("CAST(timestamp AS VARCHAR)", "'2023-07-10 11:00:00.000 UTC' (timestamp(3) with time zone)",
+     "'2023-07-10 11:00:00+00'", "strftime with milliseconds and ' UTC' when the operand is surely a timestamp"),
+    ("timestamps in the output (JSON/CSV/text)", "'2023-07-10 11:00:00.000 UTC'", "'2023-07-10 11:00:00+00:00'",
+     "NOT handled: the output writer prints Python's datetime; format with date_format/to_iso8601"),
     ("format(fmt, args...)", "Java's String.format (functions/conversion.html#format)",
      "fmt-style {} placeholders: '%s' comes back unchanged", "DuckDB's printf"),
     ("strpos(string, substring, instance)", "position of the instance-th occurrence (functions/string.html)",
@@ -631,6 +633,12 @@ def to_duckdb(sql: str, as_of: datetime) -> str:
             return _call("trino_json_extract_scalar", node.this, node.expression)
         if isinstance(node, exp.Cast) and node.to.is_type(*exp.DataType.TEXT_TYPES) and _is_json(node.this):
             return _call("trino_json_to_varchar", node.this)
+        if isinstance(node, exp.Cast) and node.to.is_type(*exp.DataType.TEXT_TYPES) and \
+                _temporal(node.this) in ("timestamp(3)", "timestamp(3) with time zone"):
+            # Trino's text of a timestamp(3): milliseconds, and the zone's name (UTC here) when it has one
+            text = _call("strftime", node.this, exp.Literal.string("%Y-%m-%d %H:%M:%S.%g"))
+            return exp.DPipe(this=text, expression=exp.Literal.string(" UTC")) \
+                if _temporal(node.this).endswith("zone") else text
         if isinstance(node, exp.ArrayContains) and (_is_ip(node.expression) or (
                 isinstance(node.this, exp.Literal) and node.this.is_string)):
             return _call("trino_ip_contains", node.this, node.expression)

@@ -98,8 +98,10 @@ def value(con, expression: str):
     ("format_datetime(from_iso8601_timestamp('2023-07-10T11:05:00Z'), 'yyyy-MM-dd''T''HH:mm')", "2023-07-10T11:05"),
     ("date_format(from_iso8601_timestamp('2023-07-10T11:05:09Z'), '%Y-%m-%d %H:%i:%s')", "2023-07-10 11:05:09"),
     ("current_timezone()", "UTC"),
+    ("CAST(from_iso8601_timestamp('2023-07-10T11:00:00Z') AS VARCHAR)", "2023-07-10 11:00:00.000 UTC"),
+    ("CAST(date_parse('2023-07-10 11:00', '%Y-%m-%d %H:%i') AS VARCHAR)", "2023-07-10 11:00:00.000"),
     ("to_iso8601(current_timestamp)", "2023-07-11T00:00:00.000Z"),
-    ("CAST(localtimestamp AS VARCHAR)", "2023-07-11 00:00:00"),
+    ("CAST(localtimestamp AS VARCHAR)", "2023-07-11 00:00:00.000"),
     # array.html, aggregate.html
     ("any_match(ARRAY[1, 2], x -> x > 1)", True),
     ("none_match(ARRAY[1, 2], x -> x > 1)", False),
