@@ -6,8 +6,9 @@ Three parts:
   StartQueryExecution runs one); adjacent string literals (``'a' 'b'``) are a syntax error in Trino's
   grammar (``string: STRING | UNICODE_STRING ...``, no concatenation rule) although sqlglot reads them as
   ``'a' || 'b'``; tokenizer and parser errors are ``UsageError`` (exit 2), never a traceback.
-- ``prepare(con, as_of)``: the session. Time zone UTC whatever the machine's (Athena's session zone is
-  UTC: https://docs.aws.amazon.com/athena/latest/ug/data-types-timestamps.html), the Python functions
+- ``prepare(con, as_of)``: the session. Time zone UTC whatever the machine's (Athena's sessions run in UTC;
+  another zone is reached with AT TIME ZONE / at_timezone:
+  https://docs.aws.amazon.com/athena/latest/ug/athena-supported-time-zones.html), the Python functions
   behind ``IPADDRESS`` and decimal division, and the table ``cloudtrail`` becomes a view of the events
   up to ``as_of`` (events after it did not exist yet).
 - ``to_duckdb(sql, as_of)``: transpiles with sqlglot, then rewrites each construct whose DuckDB meaning
