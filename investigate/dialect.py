@@ -59,8 +59,9 @@ DIFFERENCES = [
     ("split_part beyond the last field", "NULL (functions/string.html)", "''", "trino_split_part macro"),
     ("date_diff(unit, a, b)", "whole units elapsed (functions/datetime.html)", "boundaries crossed",
      "DuckDB's date_sub, which counts whole units"),
-    ("approx_distinct", "HyperLogLog, exact for small sets", "HyperLogLog with error on small sets",
-     "count(DISTINCT x): the exact answer Athena gives on evidence-sized groups"),
+    ("approx_distinct", "an estimate, standard error 2.3% (functions/aggregate.html)",
+     "another estimator, off on small sets", "count(DISTINCT x): the exact count Athena's estimate approximates "
+     "(the answers can differ by the estimate's error)"),
     ("date +/- interval of days/months/years", "DATE", "TIMESTAMP", "cast back to DATE"),
     ("unnamed output columns", "_col0, _col1, ... by position", "the expression's text", "aliased _colN"),
     ("json_array_contains", "functions/json.html", "no such function", "trino_json_array_contains macro"),
@@ -100,6 +101,8 @@ DIFFERENCES = [
     ("date_add/date_trunc of a DATE", "DATE", "TIMESTAMP", "cast back to DATE"),
     ("adjacent string literals", "syntax error", "concatenated by sqlglot", "rejected in parse()"),
     ("several statements", "one statement per query", "the last or first one run", "rejected in parse()"),
+    ("DDL, DML, SHOW, EXPLAIN", "Athena runs them on the catalog", "DuckDB would run them on the evidence",
+     "rejected in parse(): the local runner answers queries over read-only evidence"),
 ]
 
 
@@ -576,9 +579,13 @@ def _unnest(node: exp.Unnest) -> exp.Expression:
     if fields is not None and fields != len(columns):
         raise UsageError(f"the query failed: Column alias list has {len(columns)} entries but '{alias.name}' has "
                          f"{fields} columns available (Athena's UNNEST yields a column per field of the row)")
-    lateral = sqlglot.parse_one(f"SELECT * FROM x CROSS JOIN LATERAL (SELECT UNNEST(__a, max_depth := 2)) AS "
-                                f"{alias.sql(dialect='duckdb')}", read="duckdb").args["joins"][0].this
-    lateral.find(exp.Column, bfs=True).replace(node.expressions[0].copy())  # __a: the unnested array
+    ordinality = node.args.get("offset")  # WITH ORDINALITY: sqlglot keeps that column apart
+    names = [c.sql(dialect="duckdb") for c in columns] + ([ordinality.sql(dialect="duckdb")] if ordinality else [])
+    numbered = ", UNNEST(range(1, len(__a) + 1))" if ordinality else ""  # unnested in step with the rows
+    lateral = sqlglot.parse_one(f"SELECT * FROM x CROSS JOIN LATERAL (SELECT UNNEST(__a, max_depth := 2){numbered}) "
+                                f"AS {alias.name}({', '.join(names)})", read="duckdb").args["joins"][0].this
+    for placeholder in [c for c in lateral.find_all(exp.Column) if c.name == "__a"]:
+        placeholder.replace(node.expressions[0].copy())
     return lateral
 
 

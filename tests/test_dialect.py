@@ -183,6 +183,9 @@ def test_unnest_of_rows_yields_a_column_per_field():
     dialect.prepare(con, AS_OF)
     sql = "SELECT t.arn, t.type FROM cloudtrail CROSS JOIN UNNEST(resources) AS t(arn, accountid, type) ORDER BY 1"
     assert con.execute(dialect.to_duckdb(sql, AS_OF)).fetchall() == [("a", "x"), ("b", "y")]
+    ordinal = ("SELECT t.arn, t.n FROM cloudtrail CROSS JOIN UNNEST(resources) WITH ORDINALITY AS t(arn, accountid, type, n) "
+               "ORDER BY 2")
+    assert con.execute(dialect.to_duckdb(ordinal, AS_OF)).fetchall() == [("a", 1), ("b", 2)]
     with pytest.raises(UsageError, match="Column alias list has 1 entries but 't' has 3 columns available"):
         dialect.to_duckdb("SELECT r.arn FROM cloudtrail CROSS JOIN UNNEST(resources) AS t(r)", AS_OF)
 
