@@ -51,7 +51,8 @@ DIFFERENCES = [
      "(functions/decimal.html)", "DOUBLE, x/0 = inf or NULL", "Python function over decimal.Decimal"),
     ("integer division", "truncates, zero divisor is an error (functions/math.html)", "DOUBLE", "DuckDB's //"),
     ("IPADDRESS type, literal, contains(cidr, ip)", "functions/ipaddress.html", "no such type",
-     "Python functions over the ipaddress module; the value is the address's canonical text, compared "
+     "dotted-quad IPv4 in SQL, everything else through Python's ipaddress module (the reference; both paths "
+     "tested to agree); the value is the address's canonical text, compared "
      "(<, <=, >, >=, BETWEEN) by its 16-byte form; ORDER BY an IPADDRESS orders the text"),
     ("CAST(x AS IPADDRESS) of an IPv4 address with leading zeros ('10.0.0.07')", "an error (Guava's parser)",
      "-", "an error (Python's ipaddress rejects them too)"),
@@ -208,6 +209,30 @@ MACROS = [
 ]
 
 
+# IPADDRESS: a dotted-quad IPv4 address (no leading zeros, which Trino refuses) is its own canonical text and
+# is handled in SQL; anything else (IPv6, IPv4-mapped, invalid) goes to the Python functions below. The Python
+# path is the reference; tests/test_dialect.py checks that both agree.
+_OCTET = "(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
+_IPV4 = f"{_OCTET}\\.{_OCTET}\\.{_OCTET}\\.{_OCTET}"
+IP_MACROS = [
+    f"CREATE OR REPLACE TEMP MACRO trino_ipv4(x) AS regexp_full_match(x, '{_IPV4}')",
+    "CREATE OR REPLACE TEMP MACRO trino_ipv4_int(x) AS (CAST(split_part(x, '.', 1) AS BIGINT) << 24) + "
+    "(CAST(split_part(x, '.', 2) AS BIGINT) << 16) + (CAST(split_part(x, '.', 3) AS BIGINT) << 8) + "
+    "CAST(split_part(x, '.', 4) AS BIGINT)",
+    "CREATE OR REPLACE TEMP MACRO trino_ipaddress(x) AS CASE WHEN trino_ipv4(x) THEN x ELSE trino_ipaddress_py(x) END",
+    # without ':' only the dotted quad is an address (Python's parser accepts exactly what the pattern does)
+    "CREATE OR REPLACE TEMP MACRO trino_try_ipaddress(x) AS "
+    "CASE WHEN trino_ipv4(x) THEN x WHEN strpos(x, ':') = 0 THEN NULL ELSE trino_try_ipaddress_py(x) END",
+    "CREATE OR REPLACE TEMP MACRO trino_ip_key(x) AS CASE WHEN trino_ipv4(x) THEN "
+    "'00000000000000000000ffff' || lower(lpad(hex(trino_ipv4_int(x)), 8, '0')) ELSE trino_ip_key_py(x) END",
+    f"CREATE OR REPLACE TEMP MACRO trino_ip_contains(n, x) AS CASE WHEN trino_ipv4(x) AND "
+    f"regexp_full_match(n, '{_IPV4}/(3[0-2]|[12]?[0-9])') THEN "
+    "(trino_ipv4_int(x) >> (32 - CAST(split_part(n, '/', 2) AS BIGINT))) = "
+    "(trino_ipv4_int(split_part(n, '/', 1)) >> (32 - CAST(split_part(n, '/', 2) AS BIGINT))) "
+    "ELSE trino_ip_contains_py(n, x) END",
+]
+
+
 def _canonical(text: str) -> str:
     address = ipaddress.ip_address(text.strip())
     if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
@@ -283,7 +308,8 @@ def prepare(con: duckdb.DuckDBPyConnection, as_of: datetime) -> int:
     """Set Athena's session on ``con``: UTC, Trino's functions, and ``cloudtrail`` as of ``as_of``.
 
     A temp view ``cloudtrail`` shadows the loaded one (see ``_source``): its records with ``eventtime`` <=
-    ``as_of`` (records whose time does not parse are kept: they are evidence, and nothing says they are later). Idempotent: a second call only moves the cut-off.
+    ``as_of`` (records whose time does not parse are kept: they are evidence, and nothing says they are later).
+    Idempotent: a second call only moves the cut-off.
     Returns how many records are later than ``as_of`` (left out of the view).
     """
     con.execute("SET TimeZone = 'UTC'")
@@ -293,15 +319,17 @@ def prepare(con: duckdb.DuckDBPyConnection, as_of: datetime) -> int:
     existing = {f.lower() for (f,) in con.execute(
         "SELECT function_name FROM duckdb_functions() WHERE function_name LIKE 'trino_%'").fetchall()}
     V = duckdb.sqltype("VARCHAR")
-    for name, fn, args, ret in (("trino_ipaddress", _ipaddress, [V], V),
-                                ("trino_try_ipaddress", _try_ipaddress, [V], V),
-                                ("trino_ip_contains", _ip_contains, [V, V], duckdb.sqltype("BOOLEAN")),
-                                ("trino_ip_key", _ip_key, [V], V),
+    for name, fn, args, ret in (("trino_ipaddress_py", _ipaddress, [V], V),
+                                ("trino_try_ipaddress_py", _try_ipaddress, [V], V),
+                                ("trino_ip_contains_py", _ip_contains, [V, V], duckdb.sqltype("BOOLEAN")),
+                                ("trino_ip_key_py", _ip_key, [V], V),
                                 ("trino_strpos", _strpos, [V, V, duckdb.sqltype("BIGINT")], duckdb.sqltype("BIGINT")),
                                 ("trino_decimal_divide", _decimal_divide, [V, V, duckdb.sqltype("INTEGER")], V)):
         if name not in existing:  # a function that can answer NULL for a value needs DuckDB's "special" handling
             con.create_function(name, fn, args, ret,
-                                null_handling="special" if name == "trino_try_ipaddress" else "default")
+                                null_handling="special" if name == "trino_try_ipaddress_py" else "default")
+    for macro in IP_MACROS:  # after the functions they fall back on
+        con.execute(macro)
     source = _source(con)
     cut = utc(as_of).strftime("%Y-%m-%d %H:%M:%S.%f+00")
     kept = f"coalesce(TRY_CAST(eventtime AS TIMESTAMPTZ) <= TIMESTAMPTZ '{cut}', true)"

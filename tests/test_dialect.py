@@ -190,6 +190,21 @@ def test_unnest_of_rows_yields_a_column_per_field():
         dialect.to_duckdb("SELECT r.arn FROM cloudtrail CROSS JOIN UNNEST(resources) AS t(r)", AS_OF)
 
 
+@pytest.mark.parametrize("text", ["10.0.0.1", "0.0.0.0", "255.255.255.255", "192.168.10.20", "8.8.8.8",
+                                  "::ffff:10.0.0.1", "2001:db8::1", "10.0.0.07", "AWS Internal", "1.2.3"])
+def test_ipaddress_sql_path_agrees_with_python(con, text):
+    """Dotted-quad IPv4 is handled in SQL for speed; Python's ipaddress module is the reference for every value."""
+    sql = con.execute("SELECT trino_try_ipaddress(?), trino_ip_key(trino_try_ipaddress(?)), "
+                      "trino_ip_contains('10.0.0.0/8', trino_try_ipaddress(?)), "
+                      "trino_ip_contains('0.0.0.0/0', trino_try_ipaddress(?)), "
+                      "trino_ip_contains('192.168.10.20/32', trino_try_ipaddress(?))", [text] * 5).fetchone()
+    canonical = dialect._try_ipaddress(text)
+    python = (canonical, None, None, None, None) if canonical is None else (
+        canonical, dialect._ip_key(canonical), dialect._ip_contains("10.0.0.0/8", canonical),
+        dialect._ip_contains("0.0.0.0/0", canonical), dialect._ip_contains("192.168.10.20/32", canonical))
+    assert sql == python
+
+
 def test_every_difference_names_trinos_rule_and_its_handling():
     assert len(dialect.DIFFERENCES) >= 20
     assert all(len(row) == 4 and all(row) for row in dialect.DIFFERENCES)
