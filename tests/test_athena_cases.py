@@ -125,3 +125,15 @@ def test_sql_athena_rejects_is_a_usage_error(variables, message):
     result = make_query("UTC", **variables)
     assert (result.returncode, result.stdout) == (2, "")
     assert message in result.stderr and "Traceback" not in result.stderr
+
+
+def test_saved_query_window_is_drawn_in_utc_at_the_date_line():
+    """Case 1's saved-query form: the 7-day cut-off rendered with date_format is UTC's date, not Kiritimati's."""
+    result = make_query("Pacific/Kiritimati", as_of="2023-07-17T12:00:00Z", Q="deleted_buckets_last_7_days")
+    assert result.returncode == 0, result.stderr
+    rows = json.loads(result.stdout)["rows"]
+    expected = sorted((r for r in records() if r["eventName"] == "DeleteBucket"
+                       and "2023-07-10T12:00:00Z" <= r["eventTime"] <= "2023-07-17T12:00:00Z"),
+                      key=lambda r: (r["eventTime"], r["eventID"]))
+    assert len(expected) == 8
+    assert sorted(row[0] for row in rows) == [r["eventTime"] for r in expected]
