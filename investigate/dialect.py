@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import ipaddress
 import logging
-import re
 from datetime import datetime, timezone
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation, localcontext
 from typing import Optional
@@ -95,7 +94,8 @@ DIFFERENCES = [
      "sqlglot drops the third argument: the first occurrence", "Python function trino_strpos"),
     ("split(s, d, limit)", "at most limit elements, the rest in the last (functions/string.html)",
      "sqlglot drops the limit", "trino_split_limit macro"),
-    ("regexp_replace(s, p, '...$1...')", "Java replacement: $1 is group 1, every match replaced (functions/regexp.html)",
+    ("regexp_replace(s, p, '...$1...')",
+     "Java replacement: $1 is group 1, every match replaced (functions/regexp.html)",
      "$1 is literal text", "trino_regexp_replace macro ($N -> \\N)"),
     ("from_unixtime(t, zone)", "the instant in that zone", "sqlglot drops the zone", "AT TIME ZONE zone"),
     ("reverse(array)", "the array reversed (functions/array.html)", "the array's text reversed", "list_reverse"),
@@ -177,7 +177,8 @@ MACROS = [
     "CREATE OR REPLACE TEMP MACRO trino_subscript(a, i) AS CASE WHEN a IS NULL OR i IS NULL THEN NULL "
     "WHEN i = 0 THEN error('SQL array indices start at 1') "
     "WHEN i < 0 THEN error('Array subscript is negative: ' || i) "
-    "WHEN i > len(a) THEN error('Array subscript must be less than or equal to array length: ' || i || ' > ' || len(a)) "
+    "WHEN i > len(a) THEN "
+    "error('Array subscript must be less than or equal to array length: ' || i || ' > ' || len(a)) "
     "ELSE a[i] END",
     "CREATE OR REPLACE TEMP MACRO trino_map_subscript(m, k) AS CASE WHEN m IS NULL OR k IS NULL THEN NULL "
     "WHEN NOT map_contains(m, k) THEN error('Key not present in map: ' || k) ELSE m[k] END",
@@ -733,13 +734,11 @@ def to_duckdb(sql: str, as_of: datetime) -> str:
         if isinstance(node, exp.Bracket) and not node.args.get("safe") and len(node.expressions) == 1:
             kind = node.this.type
             index = node.expressions[0]
-            if _is_array(node.this):
-                kind = exp.DataType.build("ARRAY<INT>")
             number = index.this if isinstance(index, exp.Neg) else index
             if isinstance(number, exp.Literal) and not number.is_string and number.name.isdigit():
                 value = -int(number.name) if isinstance(index, exp.Neg) else int(number.name)
                 index = exp.Literal.number(value + 1)  # sqlglot keeps integer literals 0-based
-            if isinstance(node.this, (exp.Split, exp.Array)) or (kind is not None and kind.this == exp.DataType.Type.ARRAY):
+            if _is_array(node.this):
                 return _call("trino_subscript", node.this, index)
             if kind is not None and kind.this == exp.DataType.Type.MAP:
                 return _call("trino_map_subscript", node.this, node.expressions[0])

@@ -21,7 +21,6 @@ import re
 from collections import Counter, defaultdict
 from datetime import datetime, timezone
 from decimal import ROUND_HALF_UP, Decimal
-from pathlib import Path
 
 import duckdb
 import pytest
