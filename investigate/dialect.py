@@ -102,6 +102,8 @@ DIFFERENCES = [
     ("date_add/date_trunc of a DATE", "DATE", "TIMESTAMP", "cast back to DATE"),
     ("adjacent string literals", "syntax error", "concatenated by sqlglot", "rejected in parse()"),
     ("several statements", "one statement per query", "the last or first one run", "rejected in parse()"),
+    ("an output alias in WHERE, GROUP BY, HAVING", "Column 'x' cannot be resolved (ORDER BY only sees aliases)",
+     "accepted", "rejected with Athena's message where the FROM is the table alone"),
     ("DDL, DML, SHOW, EXPLAIN", "Athena runs them on the catalog", "DuckDB would run them on the evidence",
      "rejected in parse(): the local runner answers queries over read-only evidence"),
 ]
@@ -647,10 +649,33 @@ def _output_names(tree: exp.Expression, unnamed: Optional[list[int]]) -> None:
         projection.replace(exp.alias_(inner.copy(), f"_col{i}", quoted=True))
 
 
+def _check_alias_references(tree: exp.Expression) -> None:
+    """Trino resolves WHERE, GROUP BY and HAVING against the FROM clause's columns only; an output alias there is
+    "Column 'x' cannot be resolved" (only ORDER BY sees aliases), where DuckDB would accept it. Checked where the
+    columns are surely known: a SELECT that reads the table ``cloudtrail`` alone."""
+    known = set(_schema()[TABLE])
+    for select in tree.find_all(exp.Select):
+        sources = [select.args.get("from_") or select.args.get("from")]
+        if select.args.get("joins") or not sources[0] or not isinstance(sources[0].this, exp.Table) or \
+                sources[0].this.name.lower() != TABLE:
+            continue
+        aliases = {p.alias.lower() for p in select.expressions if isinstance(p, exp.Alias)} - known
+        for clause in ("where", "group", "having"):
+            part = select.args.get(clause)
+            if part is None:
+                continue
+            for column in part.find_all(exp.Column):
+                if column.parent_select is select and not column.table and column.name.lower() in aliases:
+                    raise UsageError(f"the query failed: Column '{column.name}' cannot be resolved (Athena does not "
+                                     f"see the output alias '{column.name}' in {clause.upper()}: repeat the "
+                                     "expression, or use the column's position in GROUP BY)")
+
+
 def to_duckdb(sql: str, as_of: datetime) -> str:
     """DuckDB SQL that answers as Athena engine 3 would answer ``sql`` at ``as_of``.
     Raises ``UsageError`` for SQL Athena rejects."""
     original = parse(sql)
+    _check_alias_references(original)
     unnamed = _unnamed(original)
     # sqlglot's scope and type analysis (~15 ms) only where a rule needs a type
     tree = _typed(original) if original.find(exp.Div, exp.Avg, exp.Bracket, exp.Unnest, exp.Reverse) else original

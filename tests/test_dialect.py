@@ -133,6 +133,9 @@ def test_runtime_errors_are_athenas(con, expression, error):
     ("SELECT FROM WHERE", "SQL does not parse"),
     ("   ;  ", "the SQL holds no statement"),
     ("DROP TABLE cloudtrail", "DROP is not run (the evidence is read-only)"),
+    ("SELECT lower(eventname) AS e, count(*) FROM cloudtrail GROUP BY e", "Column 'e' cannot be resolved"),
+    ("SELECT lower(eventname) AS e FROM cloudtrail WHERE e = 'x'", "Column 'e' cannot be resolved"),
+    ("SELECT eventname AS e, count(*) AS n FROM cloudtrail GROUP BY 1 HAVING n > 1", "Column 'n' cannot be resolved"),
     ("CREATE TABLE x AS SELECT 1", "CREATE is not run"),
     ("SHOW TABLES", "SHOW is not run"),
     ("INSERT INTO cloudtrail SELECT * FROM cloudtrail", "INSERT is not run"),
@@ -144,6 +147,15 @@ def test_runtime_errors_are_athenas(con, expression, error):
 def test_sql_athena_rejects(sql, error):
     with pytest.raises(UsageError, match=re.escape(error)):
         dialect.to_duckdb(sql, AS_OF)
+
+
+@pytest.mark.parametrize("sql", [
+    "SELECT lower(eventname) AS e, count(*) AS n FROM cloudtrail GROUP BY 1 ORDER BY n DESC, e",  # ORDER BY sees them
+    "SELECT eventname AS eventname FROM cloudtrail WHERE eventname = 'x' GROUP BY eventname",  # also a column
+    "SELECT e FROM (SELECT lower(eventname) AS e FROM cloudtrail) t WHERE e = 'x'",  # the subquery's column
+])
+def test_alias_references_athena_accepts(sql):
+    dialect.to_duckdb(sql, AS_OF)
 
 
 def test_as_of_cuts_the_table_and_fixes_now_in_every_form(con):
