@@ -104,6 +104,9 @@ DIFFERENCES = [
     ("several statements", "one statement per query", "the last or first one run", "rejected in parse()"),
     ("an output alias in WHERE, GROUP BY, HAVING", "Column 'x' cannot be resolved (ORDER BY only sees aliases)",
      "accepted", "rejected with Athena's message where the FROM is the table alone"),
+    ("a string column compared with a number (recipientaccountid = 123456789012, IN (1, 2))",
+     "error: Cannot apply operator: varchar = bigint", "the string is cast to a number (leading zeros lost)",
+     "rejected with Athena's message where sqlglot's type analysis knows the column is varchar"),
     ("DDL, DML, SHOW, EXPLAIN", "Athena runs them on the catalog", "DuckDB would run them on the evidence",
      "rejected in parse(): the local runner answers queries over read-only evidence"),
 ]
@@ -555,14 +558,31 @@ def _temporal(node: exp.Expression) -> Optional[str]:
     return None
 
 
+COMPARISONS = (exp.EQ, exp.NEQ, exp.GT, exp.GTE, exp.LT, exp.LTE)
+_OPS = {exp.EQ: "=", exp.NEQ: "<>", exp.GT: ">", exp.GTE: ">=", exp.LT: "<", exp.LTE: "<="}
+
+
+def _is_text_column(node: exp.Expression) -> bool:
+    """A column the table (or a query over it) surely holds as varchar, as sqlglot's type analysis found it."""
+    return isinstance(node, (exp.Column, exp.Dot)) and node.type is not None and \
+        node.type.this in (exp.DataType.Type.VARCHAR, exp.DataType.Type.TEXT)
+
+
 def _check_comparable(node: exp.Expression) -> None:
     """Trino compares a date/time only with a date/time: ``from_iso8601_timestamp(eventtime) > '2023-07-01'`` is
     Athena's error "Cannot apply operator" (DuckDB would cast the string). Literal strings only: a column's type
     is not known here. Trino's message, as its maintainers describe it: https://github.com/trinodb/trino/issues/7334."""
+    for text, other in ((node.left, node.right), (node.right, node.left)):
+        if _is_text_column(text) and isinstance(other, exp.Literal) and not other.is_string:
+            number = "integer" if other.name.isdigit() and int(other.name) < 2 ** 31 else (
+                "bigint" if other.name.isdigit() else "decimal")
+            raise UsageError(f"the query failed: Cannot apply operator: varchar {_OPS[type(node)]} {number} "
+                             f"({text.sql(dialect='trino')} is a string column: quote the value, e.g. account ids "
+                             "keep their leading zeros only as strings)")
     for temporal, other in ((node.left, node.right), (node.right, node.left)):
         kind = _temporal(temporal)
         if kind and isinstance(other, exp.Literal) and other.is_string:
-            op = {exp.EQ: "=", exp.NEQ: "<>", exp.GT: ">", exp.GTE: ">=", exp.LT: "<", exp.LTE: "<="}[type(node)]
+            op = _OPS[type(node)]
             left, right = (kind, f"varchar({len(other.name)})") if temporal is node.left else \
                 (f"varchar({len(other.name)})", kind)
             raise UsageError(f"the query failed: Cannot apply operator: {left} {op} {right} (Athena does not cast a "
@@ -679,7 +699,9 @@ def to_duckdb(sql: str, as_of: datetime) -> str:
     _check_alias_references(original)
     unnamed = _unnamed(original)
     # sqlglot's scope and type analysis (~15 ms) only where a rule needs a type
-    tree = _typed(original) if original.find(exp.Div, exp.Avg, exp.Bracket, exp.Unnest, exp.Reverse) else original
+    needs_types = original.find(exp.Div, exp.Avg, exp.Bracket, exp.Unnest, exp.Reverse) or any(
+        isinstance(n.parent, (*COMPARISONS, exp.In)) for n in original.find_all(exp.Literal) if not n.is_string)
+    tree = _typed(original) if needs_types else original
     types = _Types(tree)
     # typed before any rewrite: a rewritten operand (a function of ours) has no sqlglot type any more
     operands = {id(d): (types.of(d.left), types.of(d.right)) for d in tree.find_all(exp.Div)}
@@ -715,8 +737,12 @@ def to_duckdb(sql: str, as_of: datetime) -> str:
                                high=_call("trino_ip_key", node.args["high"]))
         if isinstance(node, exp.Unnest):
             return _unnest(node)
-        if isinstance(node, (exp.EQ, exp.NEQ, exp.GT, exp.GTE, exp.LT, exp.LTE)):
+        if isinstance(node, COMPARISONS):
             _check_comparable(node)
+        if isinstance(node, exp.In) and _is_text_column(node.this) and any(
+                isinstance(v, exp.Literal) and not v.is_string for v in node.expressions):
+            raise UsageError(f"the query failed: IN value and list items must be the same type: varchar "
+                             f"({node.this.sql(dialect='trino')} is a string column: quote the values)")
         name = node.name.lower() if isinstance(node, exp.Anonymous) else None
         if name in ANONYMOUS:
             return _call(ANONYMOUS[name], *node.expressions)

@@ -133,6 +133,10 @@ def test_runtime_errors_are_athenas(con, expression, error):
     ("SELECT FROM WHERE", "SQL does not parse"),
     ("   ;  ", "the SQL holds no statement"),
     ("DROP TABLE cloudtrail", "DROP is not run (the evidence is read-only)"),
+    ("SELECT count(*) FROM cloudtrail WHERE recipientaccountid = 123456789012",
+     "Cannot apply operator: varchar = bigint"),
+    ("SELECT count(*) FROM cloudtrail WHERE useridentity.accountid = 12345", "Cannot apply operator: varchar = integer"),
+    ("SELECT count(*) FROM cloudtrail WHERE eventversion IN (1, 2)", "IN value and list items must be the same type"),
     ("SELECT lower(eventname) AS e, count(*) FROM cloudtrail GROUP BY e", "Column 'e' cannot be resolved"),
     ("SELECT lower(eventname) AS e FROM cloudtrail WHERE e = 'x'", "Column 'e' cannot be resolved"),
     ("SELECT eventname AS e, count(*) AS n FROM cloudtrail GROUP BY 1 HAVING n > 1", "Column 'n' cannot be resolved"),
@@ -153,6 +157,8 @@ def test_sql_athena_rejects(sql, error):
     "SELECT lower(eventname) AS e, count(*) AS n FROM cloudtrail GROUP BY 1 ORDER BY n DESC, e",  # ORDER BY sees them
     "SELECT eventname AS eventname FROM cloudtrail WHERE eventname = 'x' GROUP BY eventname",  # also a column
     "SELECT e FROM (SELECT lower(eventname) AS e FROM cloudtrail) t WHERE e = 'x'",  # the subquery's column
+    "SELECT n FROM (SELECT count(*) AS n FROM cloudtrail) t WHERE n = 3",  # a number compared with a number
+    "SELECT count(*) FROM cloudtrail WHERE length(eventname) > 3 AND recipientaccountid = '012345678901'",
 ])
 def test_alias_references_athena_accepts(sql):
     dialect.to_duckdb(sql, AS_OF)
