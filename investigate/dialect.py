@@ -104,6 +104,8 @@ DIFFERENCES = [
     ("several statements", "one statement per query", "the last or first one run", "rejected in parse()"),
     ("an output alias in WHERE, GROUP BY, HAVING", "Column 'x' cannot be resolved (ORDER BY only sees aliases)",
      "accepted", "rejected with Athena's message where the FROM is the table alone"),
+    ("json_extract(...) = 'text'", "error: Cannot apply operator: json = varchar", "JSON text compared: no match",
+     "rejected with Athena's message"),
     ("a string column compared with a number (recipientaccountid = 123456789012, IN (1, 2))",
      "error: Cannot apply operator: varchar = bigint", "the string is cast to a number (leading zeros lost)",
      "rejected with Athena's message where sqlglot's type analysis knows the column is varchar"),
@@ -579,6 +581,11 @@ def _check_comparable(node: exp.Expression) -> None:
             raise UsageError(f"the query failed: Cannot apply operator: varchar {_OPS[type(node)]} {number} "
                              f"({text.sql(dialect='trino')} is a string column: quote the value, e.g. account ids "
                              "keep their leading zeros only as strings)")
+    for json, other in ((node.left, node.right), (node.right, node.left)):
+        if _is_json(json) and isinstance(other, exp.Literal) and other.is_string:
+            raise UsageError(f"the query failed: Cannot apply operator: json {_OPS[type(node)]} "
+                             f"varchar({len(other.name)}) (json_extract gives JSON: compare json_extract_scalar(...), "
+                             "or CAST(... AS VARCHAR))")
     for temporal, other in ((node.left, node.right), (node.right, node.left)):
         kind = _temporal(temporal)
         if kind and isinstance(other, exp.Literal) and other.is_string:

@@ -137,6 +137,8 @@ def test_runtime_errors_are_athenas(con, expression, error):
      "Cannot apply operator: varchar = bigint"),
     ("SELECT count(*) FROM cloudtrail WHERE useridentity.accountid = 12345", "Cannot apply operator: varchar = integer"),
     ("SELECT count(*) FROM cloudtrail WHERE eventversion IN (1, 2)", "IN value and list items must be the same type"),
+    ("SELECT count(*) FROM cloudtrail WHERE json_extract(requestparameters, '$.bucketName') = 'b'",
+     "Cannot apply operator: json = varchar(1)"),
     ("SELECT lower(eventname) AS e, count(*) FROM cloudtrail GROUP BY e", "Column 'e' cannot be resolved"),
     ("SELECT lower(eventname) AS e FROM cloudtrail WHERE e = 'x'", "Column 'e' cannot be resolved"),
     ("SELECT eventname AS e, count(*) AS n FROM cloudtrail GROUP BY 1 HAVING n > 1", "Column 'n' cannot be resolved"),
