@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import ipaddress
 import logging
+import re
 from datetime import datetime, timezone
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation, localcontext
 from typing import Optional
@@ -143,6 +144,13 @@ def parse(sql: str) -> exp.Expression:
         raise UsageError(f"the local runner answers queries (SELECT, WITH, VALUES, set operations) only; "
                          f"{kind} is not run (the evidence is read-only)")
     return statements[0]
+
+
+def message(error: Exception) -> str:
+    """DuckDB's error as Athena's user would read it: its first line, without the wrapping of our Python
+    functions ("Python exception occurred while executing the UDF: ValueError: Division by zero")."""
+    text = str(error).splitlines()[0] if str(error) else type(error).__name__
+    return re.sub(r"Python exception occurred while executing the UDF: \w+: ", "", text)
 
 
 def utc(as_of: datetime) -> datetime:
