@@ -53,7 +53,7 @@ DIFFERENCES = [
     ("IPADDRESS type, literal, contains(cidr, ip)", "functions/ipaddress.html", "no such type",
      "dotted-quad IPv4 in SQL, everything else through Python's ipaddress module (the reference; both paths "
      "tested to agree); the value is the address's canonical text, compared "
-     "(<, <=, >, >=, BETWEEN) by its 16-byte form; ORDER BY an IPADDRESS orders the text"),
+     "(<, <=, >, >=, BETWEEN, ORDER BY the cast) by its 16-byte form; ORDER BY an alias of one orders the text"),
     ("CAST(x AS IPADDRESS) of an IPv4 address with leading zeros ('10.0.0.07')", "an error (Guava's parser)",
      "-", "an error (Python's ipaddress rejects them too)"),
     ("regexp_extract without a match", "NULL (functions/regexp.html)", "''", "trino_regexp_extract macro"),
@@ -747,6 +747,10 @@ def to_duckdb(sql: str, as_of: datetime) -> str:
         if isinstance(node, (exp.GT, exp.GTE, exp.LT, exp.LTE)) and (_is_ip_value(node.left) or
                                                                      _is_ip_value(node.right)):
             return node.__class__(this=_call("trino_ip_key", node.left), expression=_call("trino_ip_key", node.right))
+        if isinstance(node, exp.Ordered) and _is_ip_value(node.this):  # ORDER BY CAST(x AS IPADDRESS)
+            ordered = node.copy()
+            ordered.set("this", _call("trino_ip_key", node.this.copy()))
+            return ordered
         if isinstance(node, exp.Between) and _is_ip_value(node.this):
             return exp.Between(this=_call("trino_ip_key", node.this), low=_call("trino_ip_key", node.args["low"]),
                                high=_call("trino_ip_key", node.args["high"]))

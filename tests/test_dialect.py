@@ -225,6 +225,13 @@ def test_ipaddress_sql_path_agrees_with_python(con, text):
     assert sql == python
 
 
+def test_order_by_an_ipaddress_is_address_order(con):
+    sql = ("SELECT x FROM (VALUES '10.100.0.1', '10.20.0.1', '9.0.0.1', '::1') v(x) "
+           "ORDER BY CAST(x AS IPADDRESS) DESC")
+    assert [r[0] for r in con.execute(dialect.to_duckdb(sql, AS_OF)).fetchall()] == \
+        ["10.100.0.1", "10.20.0.1", "9.0.0.1", "::1"]
+
+
 def test_every_difference_names_trinos_rule_and_its_handling():
     assert len(dialect.DIFFERENCES) >= 20
     assert all(len(row) == 4 and all(row) for row in dialect.DIFFERENCES)
