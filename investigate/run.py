@@ -25,7 +25,7 @@ def run(con: duckdb.DuckDBPyConnection, sql: str, as_of: datetime, params: Seque
     try:
         cursor = con.execute(to_duckdb(sql, as_of), list(params))
     except duckdb.Error as error:
-        raise UsageError(f"the query failed: {str(error).splitlines()[0]}") from None
+        raise UsageError(f"the query failed: {dialect.message(error)}") from None
     columns = [d[0] for d in cursor.description]
     return columns, [list(row) for row in cursor.fetchall()]
 

@@ -21,7 +21,6 @@ import re
 from collections import Counter, defaultdict
 from datetime import datetime, timezone
 from decimal import ROUND_HALF_UP, Decimal
-from pathlib import Path
 
 import duckdb
 import pytest
@@ -275,6 +274,26 @@ CORPUS = {
             (r["eventName"], len(jget(r.get("requestParameters"), "instancesSet", "items")))
             for r in R if isinstance(jget(r.get("requestParameters"), "instancesSet", "items"), list)).items()],
         False),
+    "hourly_timeline": ("ETIR", """
+        SELECT to_iso8601(date_trunc('hour', from_iso8601_timestamp(eventtime))) AS hour, count(*) AS n
+        FROM cloudtrail WHERE eventtime < '2023-07-11' GROUP BY 1 ORDER BY 1""",
+        lambda: sorted([h + ":00:00.000Z", n] for h, n in Counter(r["eventTime"][:13] for r in R
+                                                                  if r["eventTime"] < "2023-07-11").items()), True),
+    "accounts_named_in_arns": ("ETIR", """
+        SELECT split_part(useridentity.arn, ':', 5) AS account, count(*) AS n FROM cloudtrail
+        WHERE useridentity.arn IS NOT NULL GROUP BY 1 ORDER BY n DESC, account LIMIT 10""",
+        lambda: top(Counter((ui(r, "arn").split(":") + [None] * 5)[4] for r in R
+                            if ui(r, "arn") is not None))[:10], True),
+    "issuing_roles": ("SAB", """
+        SELECT element_at(split(useridentity.sessioncontext.sessionissuer.arn, '/'), -1) AS role, count(*) AS n
+        FROM cloudtrail WHERE useridentity.sessioncontext.sessionissuer.arn IS NOT NULL
+        GROUP BY 1 ORDER BY n DESC, role LIMIT 10""",
+        lambda: top(Counter(ui(r, "sessionContext", "sessionIssuer", "arn").split("/")[-1] for r in R
+                            if ui(r, "sessionContext", "sessionIssuer", "arn") is not None))[:10], True),
+    "sigv4_requests_by_filter": ("S3CT", """
+        SELECT count(*) AS n FROM cloudtrail
+        WHERE CAST(json_extract(additionaleventdata, '$.SignatureVersion') AS VARCHAR) = 'SigV4'""",
+        lambda: [[sum(1 for r in R if jget(r.get("additionalEventData"), "SignatureVersion") == "SigV4")]], True),
 }
 
 

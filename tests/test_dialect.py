@@ -60,6 +60,9 @@ def value(con, expression: str):
     ("contains('10.0.0.0/8', IPADDRESS '10.200.1.1')", True),
     ("contains('10.0.0.0/8', IPADDRESS '11.0.0.1')", False),
     ("contains('2001:db8::/32', IPADDRESS '2001:db8::1')", True),
+    ("contains('::ffff:0:0/96', IPADDRESS '10.0.0.1')", True),
+    ("contains('10.0.0.0/8', IPADDRESS '::ffff:10.1.2.3')", True),
+    ("contains('2001:db8::/32', IPADDRESS '10.0.0.1')", False),
     ("IPADDRESS '10.100.0.1' > IPADDRESS '10.20.0.1'", True),  # address order, not text order
     ("IPADDRESS '10.20.0.1' BETWEEN IPADDRESS '10.3.0.0' AND IPADDRESS '10.100.0.0'", True),
     ("TRY_CAST('AWS Internal' AS IPADDRESS)", None),
@@ -95,8 +98,10 @@ def value(con, expression: str):
     ("format_datetime(from_iso8601_timestamp('2023-07-10T11:05:00Z'), 'yyyy-MM-dd''T''HH:mm')", "2023-07-10T11:05"),
     ("date_format(from_iso8601_timestamp('2023-07-10T11:05:09Z'), '%Y-%m-%d %H:%i:%s')", "2023-07-10 11:05:09"),
     ("current_timezone()", "UTC"),
+    ("CAST(from_iso8601_timestamp('2023-07-10T11:00:00Z') AS VARCHAR)", "2023-07-10 11:00:00.000 UTC"),
+    ("CAST(date_parse('2023-07-10 11:00', '%Y-%m-%d %H:%i') AS VARCHAR)", "2023-07-10 11:00:00.000"),
     ("to_iso8601(current_timestamp)", "2023-07-11T00:00:00.000Z"),
-    ("CAST(localtimestamp AS VARCHAR)", "2023-07-11 00:00:00"),
+    ("CAST(localtimestamp AS VARCHAR)", "2023-07-11 00:00:00.000"),
     # array.html, aggregate.html
     ("any_match(ARRAY[1, 2], x -> x > 1)", True),
     ("none_match(ARRAY[1, 2], x -> x > 1)", False),
@@ -128,6 +133,15 @@ def test_runtime_errors_are_athenas(con, expression, error):
     ("SELECT FROM WHERE", "SQL does not parse"),
     ("   ;  ", "the SQL holds no statement"),
     ("DROP TABLE cloudtrail", "DROP is not run (the evidence is read-only)"),
+    ("SELECT count(*) FROM cloudtrail WHERE recipientaccountid = 123456789012",
+     "Cannot apply operator: varchar = bigint"),
+    ("SELECT count(*) FROM cloudtrail WHERE useridentity.accountid = 12345", "Cannot apply operator: varchar = integer"),
+    ("SELECT count(*) FROM cloudtrail WHERE eventversion IN (1, 2)", "IN value and list items must be the same type"),
+    ("SELECT count(*) FROM cloudtrail WHERE json_extract(requestparameters, '$.bucketName') = 'b'",
+     "Cannot apply operator: json = varchar(1)"),
+    ("SELECT lower(eventname) AS e, count(*) FROM cloudtrail GROUP BY e", "Column 'e' cannot be resolved"),
+    ("SELECT lower(eventname) AS e FROM cloudtrail WHERE e = 'x'", "Column 'e' cannot be resolved"),
+    ("SELECT eventname AS e, count(*) AS n FROM cloudtrail GROUP BY 1 HAVING n > 1", "Column 'n' cannot be resolved"),
     ("CREATE TABLE x AS SELECT 1", "CREATE is not run"),
     ("SHOW TABLES", "SHOW is not run"),
     ("INSERT INTO cloudtrail SELECT * FROM cloudtrail", "INSERT is not run"),
@@ -139,6 +153,17 @@ def test_runtime_errors_are_athenas(con, expression, error):
 def test_sql_athena_rejects(sql, error):
     with pytest.raises(UsageError, match=re.escape(error)):
         dialect.to_duckdb(sql, AS_OF)
+
+
+@pytest.mark.parametrize("sql", [
+    "SELECT lower(eventname) AS e, count(*) AS n FROM cloudtrail GROUP BY 1 ORDER BY n DESC, e",  # ORDER BY sees them
+    "SELECT eventname AS eventname FROM cloudtrail WHERE eventname = 'x' GROUP BY eventname",  # also a column
+    "SELECT e FROM (SELECT lower(eventname) AS e FROM cloudtrail) t WHERE e = 'x'",  # the subquery's column
+    "SELECT n FROM (SELECT count(*) AS n FROM cloudtrail) t WHERE n = 3",  # a number compared with a number
+    "SELECT count(*) FROM cloudtrail WHERE length(eventname) > 3 AND recipientaccountid = '012345678901'",
+])
+def test_alias_references_athena_accepts(sql):
+    dialect.to_duckdb(sql, AS_OF)
 
 
 def test_as_of_cuts_the_table_and_fixes_now_in_every_form(con):
@@ -178,8 +203,33 @@ def test_unnest_of_rows_yields_a_column_per_field():
     dialect.prepare(con, AS_OF)
     sql = "SELECT t.arn, t.type FROM cloudtrail CROSS JOIN UNNEST(resources) AS t(arn, accountid, type) ORDER BY 1"
     assert con.execute(dialect.to_duckdb(sql, AS_OF)).fetchall() == [("a", "x"), ("b", "y")]
+    ordinal = ("SELECT t.arn, t.n FROM cloudtrail CROSS JOIN UNNEST(resources) WITH ORDINALITY AS t(arn, accountid, type, n) "
+               "ORDER BY 2")
+    assert con.execute(dialect.to_duckdb(ordinal, AS_OF)).fetchall() == [("a", 1), ("b", 2)]
     with pytest.raises(UsageError, match="Column alias list has 1 entries but 't' has 3 columns available"):
         dialect.to_duckdb("SELECT r.arn FROM cloudtrail CROSS JOIN UNNEST(resources) AS t(r)", AS_OF)
+
+
+@pytest.mark.parametrize("text", ["10.0.0.1", "0.0.0.0", "255.255.255.255", "192.168.10.20", "8.8.8.8",
+                                  "::ffff:10.0.0.1", "2001:db8::1", "10.0.0.07", "AWS Internal", "1.2.3"])
+def test_ipaddress_sql_path_agrees_with_python(con, text):
+    """Dotted-quad IPv4 is handled in SQL for speed; Python's ipaddress module is the reference for every value."""
+    sql = con.execute("SELECT trino_try_ipaddress(?), trino_ip_key(trino_try_ipaddress(?)), "
+                      "trino_ip_contains('10.0.0.0/8', trino_try_ipaddress(?)), "
+                      "trino_ip_contains('0.0.0.0/0', trino_try_ipaddress(?)), "
+                      "trino_ip_contains('192.168.10.20/32', trino_try_ipaddress(?))", [text] * 5).fetchone()
+    canonical = dialect._try_ipaddress(text)
+    python = (canonical, None, None, None, None) if canonical is None else (
+        canonical, dialect._ip_key(canonical), dialect._ip_contains("10.0.0.0/8", canonical),
+        dialect._ip_contains("0.0.0.0/0", canonical), dialect._ip_contains("192.168.10.20/32", canonical))
+    assert sql == python
+
+
+def test_order_by_an_ipaddress_is_address_order(con):
+    sql = ("SELECT x FROM (VALUES '10.100.0.1', '10.20.0.1', '9.0.0.1', '::1') v(x) "
+           "ORDER BY CAST(x AS IPADDRESS) DESC")
+    assert [r[0] for r in con.execute(dialect.to_duckdb(sql, AS_OF)).fetchall()] == \
+        ["10.100.0.1", "10.20.0.1", "9.0.0.1", "::1"]
 
 
 def test_every_difference_names_trinos_rule_and_its_handling():

@@ -166,3 +166,13 @@ def test_investigation_setting_mistakes(settings, problem):
     with pytest.raises(SettingsError) as caught:
         Settings.from_mapping({**FRESH_ACCOUNT_SETTINGS, **settings}, "us-east-1")
     assert caught.value.problems == [problem]
+
+
+def test_every_region_the_provider_knows_belongs_to_one_partition():
+    from components.partitions import PARTITION_REGIONS, partition_of, regions_of_partition
+    from components.settings import REGIONS
+    assert sorted(r for p, _ in PARTITION_REGIONS for r in regions_of_partition(p)) == sorted(REGIONS)
+    assert [partition_of(r) for r in ("us-east-1", "cn-north-1", "us-gov-west-1", "us-iso-east-1", "eusc-de-east-1")] \
+        == ["aws", "aws-cn", "aws-us-gov", "aws-iso", "aws-eusc"]
+    with pytest.raises(ValueError, match="'moon-base-1' is not a region name of any AWS partition"):
+        partition_of("moon-base-1")
