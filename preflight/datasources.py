@@ -61,7 +61,8 @@ class InvokeAnswer:
 # ---------------------------------------------------------------------------------------------- helpers
 
 def _digest(*parts: Any, length: int = 8) -> str:
-    return hashlib.sha256("/".join(json.dumps(p, sort_keys=True, default=str) for p in parts).encode()).hexdigest()[:length]
+    text = "/".join(json.dumps(p, sort_keys=True, default=str) for p in parts)
+    return hashlib.sha256(text.encode()).hexdigest()[:length]
 
 
 def _uuid(*parts: Any) -> str:
@@ -187,7 +188,8 @@ def result_shape(token: str) -> Optional[_Shape]:
         mod = _function_module(base, _snake(function))
         if mod is None:
             continue
-        result_names = [n for n in getattr(mod, "__all__", []) if n.endswith("Result") and not n.startswith("Awaitable")]
+        result_names = [n for n in getattr(mod, "__all__", [])
+                        if n.endswith("Result") and not n.startswith("Awaitable")]
         if not result_names:
             continue
         cls = getattr(mod, result_names[0])
@@ -404,7 +406,8 @@ def _caller_identity(ctx: _Context) -> dict:
 
 def _region(ctx: _Context) -> dict:
     region = ctx.args.get("region") or ctx.args.get("name") or ctx.region
-    return {"description": _REGION_NAMES.get(region, region), "endpoint": f"ec2.{region}.{_dns_suffix(ctx.account.partition)}",
+    return {"description": _REGION_NAMES.get(region, region),
+            "endpoint": f"ec2.{region}.{_dns_suffix(ctx.account.partition)}",
             "id": region, "name": region, "region": region}
 
 
@@ -453,7 +456,7 @@ def _ami(ctx: _Context) -> dict:
     args = ctx.args
     image = f"ami-{_digest('ami', args, ctx.region, length=17)}"
     name = _ami_name(args)
-    arch = next((v for f in args.get("filters") or [] if f.get("name") == "architecture" for v in f.get("values") or []),
+    arch = next(iter(_filters(args).get("architecture") or []),
                 "arm64" if "arm64" in name or "aarch64" in name else "x86_64")
     owner = _ami_owner(args, ctx.account)
     snapshot = f"snap-{_digest('snap', image, length=17)}"
@@ -461,7 +464,8 @@ def _ami(ctx: _Context) -> dict:
             "name": name, "architecture": arch, "ownerId": owner,
             "imageOwnerAlias": "amazon" if owner == AMI_OWNER_ALIASES["amazon"] else "",
             "imageLocation": f"{'amazon' if owner == AMI_OWNER_ALIASES['amazon'] else owner}/{name}",
-            "description": name, "creationDate": "2026-01-01T00:00:00.000Z", "deprecationTime": "2028-01-01T00:00:00.000Z",
+            "description": name, "creationDate": "2026-01-01T00:00:00.000Z",
+            "deprecationTime": "2028-01-01T00:00:00.000Z",
             "lastLaunchedTime": "", "state": "available", "public": True, "imageType": "machine",
             "hypervisor": "xen", "virtualizationType": "hvm", "rootDeviceType": "ebs", "rootDeviceName": "/dev/xvda",
             "rootSnapshotId": snapshot, "enaSupport": True, "sriovNetSupport": "simple", "bootMode": "uefi-preferred",
@@ -694,9 +698,10 @@ def _organization(ctx: _Context) -> InvokeAnswer:
                     "state": "ACTIVE", "status": "ACTIVE"}
         members = [entry(mgmt, "management")] + ([entry(acct, "this account")] if acct != mgmt else [])
         root = "r-" + _digest("root", org.id, length=4)
-        services = sorted(set(org.delegated_administrator_for) | {"member.org.stacksets.cloudformation.amazonaws.com"})
+        services = sorted(org.delegated_administrator_for)  # trusted access a delegated administrator needs
         answer.update(masterAccountName="management", accounts=members, nonMasterAccounts=members[1:],
-                      roots=[{"id": root, "name": "Root", "arn": f"arn:{part}:organizations::{mgmt}:root/{org.id}/{root}",
+                      roots=[{"id": root, "name": "Root",
+                              "arn": f"arn:{part}:organizations::{mgmt}:root/{org.id}/{root}",
                               "policyTypes": [{"status": "ENABLED", "type": "SERVICE_CONTROL_POLICY"}]}],
                       awsServiceAccessPrincipals=services, enabledPolicyTypes=["SERVICE_CONTROL_POLICY"])
     return InvokeAnswer(_complete(ctx, answer))
@@ -776,7 +781,8 @@ def _conditions_json(conditions: list[tuple[str, str, Any]]) -> dict:
     raw: dict[str, dict[str, list]] = {}
     for test, variable, values in conditions:
         raw.setdefault(test, {}).setdefault(variable, []).extend(values if isinstance(values, list) else [values])
-    return {test: {variable: (values[0] if len(values) == 1 else values) for variable, values in sorted(variables.items())}
+    return {test: {variable: (values[0] if len(values) == 1 else values)
+                   for variable, values in sorted(variables.items())}
             for test, variables in sorted(raw.items())}
 
 

@@ -248,8 +248,7 @@ def test_get_organization_from_the_management_account_and_a_delegated_administra
     delegated = answer_invoke(ORG, {}, example("delegated-administrator"), "us-east-1").result
     assert [a["id"] for a in delegated["accounts"]] == ["999988887777", "444455556666"]
     assert [a["id"] for a in delegated["nonMasterAccounts"]] == ["444455556666"]
-    assert delegated["awsServiceAccessPrincipals"] == [
-        "cloudtrail.amazonaws.com", "config.amazonaws.com", "member.org.stacksets.cloudformation.amazonaws.com"]
+    assert delegated["awsServiceAccessPrincipals"] == ["cloudtrail.amazonaws.com", "config.amazonaws.com"]
     assert delegated["roots"][0]["policyTypes"] == [{"status": "ENABLED", "type": "SERVICE_CONTROL_POLICY"}]
     only = answer_invoke(ORG, {"returnOrganizationOnly": True}, example("delegated-administrator"), "us-east-1")
     assert only.result["accounts"] == [] and only.result["returnOrganizationOnly"] is True
