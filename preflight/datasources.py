@@ -19,8 +19,9 @@ Sources: the provider's data sources (terraform-provider-aws, which pulumi-aws b
 ``internal/service/iam/policy_document_data_source.go`` and ``policy_model.go`` (rendering),
 ``internal/service/organizations/organization_data_source.go`` (what a member account sees),
 ``internal/service/elb/service_account_data_source.go`` (ELB account per region); AWS's documentation
-for the default VPC (172.31.0.0/16, one /20 default subnet per Availability Zone: Amazon VPC User Guide,
-"Default VPCs") and the billing account (386209384616: AWS Billing User Guide).
+for the default VPC (a /16, 172.31.0.0/16, with one /20 default subnet per Availability Zone: Amazon EC2
+API Reference, CreateDefaultVpc and CreateDefaultSubnet; Amazon VPC User Guide, "Default VPCs") and the
+billing account (386209384616: AWS Billing User Guide).
 """
 from __future__ import annotations
 
