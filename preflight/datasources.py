@@ -472,6 +472,7 @@ def _ami(ctx: _Context) -> dict:
             "rootSnapshotId": snapshot, "enaSupport": True, "sriovNetSupport": "simple", "bootMode": "uefi-preferred",
             "imdsSupport": "v2.0", "tpmSupport": "", "uefiData": "", "platform": "", "platformDetails": "Linux/UNIX",
             "usageOperation": "RunInstances", "kernelId": "", "ramdiskId": "", "productCodes": [], "tags": {},
+            "region": ctx.region,
             "stateReason": {"code": "UNSET", "message": "UNSET"},
             "blockDeviceMappings": [{"deviceName": "/dev/xvda", "noDevice": "", "virtualName": "",
                                      "ebs": {"delete_on_termination": "true", "encrypted": "false", "iops": "3000",
@@ -480,7 +481,8 @@ def _ami(ctx: _Context) -> dict:
 
 
 def _ami_ids(ctx: _Context) -> dict:
-    return {"ids": [f"ami-{_digest('ami', ctx.args, ctx.region, length=17)}"], "id": ctx.region}
+    return {"ids": [f"ami-{_digest('ami', ctx.args, ctx.region, length=17)}"], "id": ctx.region,
+            "region": ctx.region}
 
 
 def _default_vpc_id(ctx: _Context) -> str:
@@ -542,7 +544,8 @@ def _subnets(ctx: _Context) -> tuple[dict, bool]:
     zones = availability_zones(ctx.region)
     wanted = set(_filters(ctx.args).get("availability-zone") or zones)
     ids = [_subnet_id(ctx, i) for i, zone in enumerate(zones) if zone in wanted]
-    return {"ids": ids, "id": ctx.region, "region": ctx.region}, not _default_subnet_lookup(ctx)
+    return ({"ids": ids, "id": ctx.region, "region": ctx.region, "tags": ctx.args.get("tags") or {}},
+            not _default_subnet_lookup(ctx))
 
 
 def _subnet(ctx: _Context) -> tuple[dict, bool]:
@@ -578,6 +581,12 @@ def _ecr_token(ctx: _Context) -> dict:
             "password": password, "expiresAt": "2026-01-01T12:00:00Z", "registryId": registry,
             "proxyEndpoint": f"https://{registry}.dkr.ecr.{ctx.region}.{_dns_suffix(ctx.account.partition)}",
             "id": ctx.region, "region": ctx.region}
+
+
+def _ecr_credentials(ctx: _Context) -> dict:
+    answer = _ecr_token(ctx)
+    del answer["region"]  # getCredentials has no region output
+    return answer
 
 
 def _zone(ctx: _Context) -> dict:
@@ -666,11 +675,12 @@ def _role(ctx: _Context) -> InvokeAnswer:
                   "assumeRolePolicy": _trust_policy(service), "createDate": FIXED_TIME,
                   "description": "", "maxSessionDuration": 3600, "permissionsBoundary": "", "uniqueId": unique,
                   "roleLastUseds": [], "tags": {}}
-        return InvokeAnswer(_complete(ctx, answer))
+        return InvokeAnswer(answer)
     answer = {"id": name, "name": name, "arn": f"arn:{ctx.account.partition}:iam::{ctx.account.account_id}:role/{name}",
               "path": "/", "createDate": FIXED_TIME, "maxSessionDuration": 3600, "uniqueId": unique,
+              "assumeRolePolicy": _trust_policy("ec2.amazonaws.com"), "description": "",
               "permissionsBoundary": "", "roleLastUseds": [], "tags": {}}
-    return InvokeAnswer(_complete(ctx, answer), invented=True)  # a customer role the description cannot list
+    return InvokeAnswer(answer, invented=True)  # a customer role the description cannot list
 
 
 def _organization(ctx: _Context) -> InvokeAnswer:
@@ -705,7 +715,7 @@ def _organization(ctx: _Context) -> InvokeAnswer:
                               "arn": f"arn:{part}:organizations::{mgmt}:root/{org.id}/{root}",
                               "policyTypes": [{"status": "ENABLED", "type": "SERVICE_CONTROL_POLICY"}]}],
                       awsServiceAccessPrincipals=services, enabledPolicyTypes=["SERVICE_CONTROL_POLICY"])
-    return InvokeAnswer(_complete(ctx, answer))
+    return InvokeAnswer(answer)
 
 
 def _billing(ctx: _Context) -> dict:
@@ -717,8 +727,7 @@ def _elb_account(ctx: _Context) -> InvokeAnswer:
     if region not in ELB_ACCOUNTS:
         return InvokeAnswer({}, failure=f"unsupported AWS Region: {region}")
     account = ELB_ACCOUNTS[region]
-    return InvokeAnswer(_complete(ctx, {"id": account, "arn": f"arn:{ctx.account.partition}:iam::{account}:root",
-                                        "region": region}))
+    return InvokeAnswer({"id": account, "arn": f"arn:{ctx.account.partition}:iam::{account}:root", "region": region})
 
 
 def _service_principal(ctx: _Context) -> dict:
@@ -958,36 +967,49 @@ def _policy_document(ctx: _Context) -> InvokeAnswer:
         rendered = render_policy_document(ctx.args)
     except PolicyDocumentError as error:
         return InvokeAnswer({}, failure=str(error))
-    return InvokeAnswer(_complete(ctx, rendered))
+    for name in _DOCUMENT_ARGUMENTS:
+        rendered[name] = ctx.args.get(name)
+    return InvokeAnswer(rendered)
 
 
 # --------------------------------------------------------------------------------------------- table
 
-def _typed(function):
-    """A handler returning a dict (always typed) or (dict, invented) -> an InvokeAnswer of every field."""
+def _typed(function, echo: tuple = ()):
+    """A handler returning a dict (typed) or (dict, invented) -> an InvokeAnswer; ``echo``: the arguments the
+    provider returns as given (null when not given). Typed answers never read the SDK at run time (its
+    modules load slowly); a test checks each against the SDK's result type, field by field."""
     def handler(ctx: _Context) -> InvokeAnswer:
         value = function(ctx)
         answer, invented = value if isinstance(value, tuple) else (value, False)
-        return InvokeAnswer(_complete(ctx, answer), invented=invented)
+        for name in echo:
+            answer.setdefault(name, ctx.args.get(name))
+        return InvokeAnswer(answer, invented=invented)
     return handler
 
+
+_AMI_ARGUMENTS = ("executableUsers", "owners", "includeDeprecated", "filters", "nameRegex")
+
+
+_ZONES_ARGUMENTS = ("allAvailabilityZones", "excludeNames", "excludeZoneIds", "filters", "state")
+_DOCUMENT_ARGUMENTS = ("overrideJson", "overridePolicyDocuments", "policyId", "sourceJson", "sourcePolicyDocuments",
+                       "statements", "version")
 
 HANDLERS = {
     "aws:index/getCallerIdentity:getCallerIdentity": _typed(_caller_identity),
     "aws:index/getRegion:getRegion": _typed(_region),
     "aws:index/getPartition:getPartition": _typed(_partition),
-    "aws:index/getAvailabilityZones:getAvailabilityZones": _typed(_availability_zones),
-    "aws:ec2/getAvailabilityZones:getAvailabilityZones": _typed(_availability_zones),  # older SDKs' token
-    "aws:index/getAvailabilityZone:getAvailabilityZone": _typed(_availability_zone),
-    "aws:ec2/getAmi:getAmi": _typed(_ami),
-    "aws:ec2/getAmiIds:getAmiIds": _typed(_ami_ids),
-    "aws:ec2/getVpc:getVpc": _typed(_vpc),
-    "aws:ec2/getSubnets:getSubnets": _typed(_subnets),
-    "aws:ec2/getSubnetIds:getSubnetIds": _typed(_subnets),  # older SDKs' name
-    "aws:ec2/getSubnet:getSubnet": _typed(_subnet),
-    "aws:ec2/getSecurityGroup:getSecurityGroup": _typed(_security_group),
+    "aws:index/getAvailabilityZones:getAvailabilityZones": _typed(_availability_zones, _ZONES_ARGUMENTS),
+    "aws:ec2/getAvailabilityZones:getAvailabilityZones": _typed(_availability_zones, _ZONES_ARGUMENTS),  # older SDKs' token
+    "aws:index/getAvailabilityZone:getAvailabilityZone": _typed(_availability_zone, ("allAvailabilityZones", "filters")),
+    "aws:ec2/getAmi:getAmi": _typed(_ami, _AMI_ARGUMENTS + ("allowUnsafeFilter", "mostRecent")),
+    "aws:ec2/getAmiIds:getAmiIds": _typed(_ami_ids, _AMI_ARGUMENTS + ("sortAscending",)),
+    "aws:ec2/getVpc:getVpc": _typed(_vpc, ("filters",)),
+    "aws:ec2/getSubnets:getSubnets": _typed(_subnets, ("filters",)),
+    "aws:ec2/getSubnetIds:getSubnetIds": _typed(_subnets, ("filters",)),  # older SDKs' name
+    "aws:ec2/getSubnet:getSubnet": _typed(_subnet, ("filters",)),
+    "aws:ec2/getSecurityGroup:getSecurityGroup": _typed(_security_group, ("filters",)),
     "aws:iam/getPolicyDocument:getPolicyDocument": _policy_document,
-    "aws:ecr/getCredentials:getCredentials": _typed(_ecr_token),
+    "aws:ecr/getCredentials:getCredentials": _typed(_ecr_credentials),
     "aws:ecr/getAuthorizationToken:getAuthorizationToken": _typed(_ecr_token),
     "aws:route53/getZone:getZone": _typed(_zone),
     "aws:ssm/getParameter:getParameter": _typed(_parameter),

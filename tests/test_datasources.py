@@ -451,6 +451,11 @@ def test_every_typed_answer_has_exactly_the_result_types_fields():
         assert (answer.failure, sorted(answer.result)) == (None, sorted(shape.fields)), token
         checked.append(token)
     assert len(checked) == 25
+    for token, args_ in (("aws:iam/getRole:getRole", {"name": "deployer"}),
+                         ("aws:organizations/getOrganization:getOrganization", {}),
+                         ("aws:ec2/getVpc:getVpc", {"tags": {"Name": "x"}})):
+        member = answer_invoke(token, args_, example("control-tower-member"), "us-east-1").result
+        assert sorted(member) == sorted(result_shape(token).fields), token
 
 
 def test_the_sdk_reads_the_answers_with_its_own_types():
