@@ -10,9 +10,11 @@ Typed answers (``invented=False``) for the lookups programs use most: caller ide
 partition, availability zones, AMIs, the default VPC and its subnets and security group, IAM policy
 documents (rendered exactly as the provider renders them), ECR credentials, Route 53 zones, SSM
 parameters, KMS keys and aliases, IAM roles (service-linked roles from the account description), the
-organization, the billing and ELB service accounts, service principals and ARN parsing. Any other data
-source of any provider SDK that is installed gets every field of its result type filled with a plausible
-value (``invented=True``: the report says so); a provider whose SDK is not installed gets ``{}``, also
+organization, the billing and ELB service accounts, service principals and ARN parsing. Typed answers
+need no SDK at run time (tests check each, field by field, against pulumi_aws's result classes). Any
+other data source of a provider SDK installed where the program runs (``sdk_paths``) gets every field of
+its result type, read from the SDK's sources (:mod:`preflight.sdk_types`), filled with a plausible value
+(``invented=True``: the report says so); a provider whose SDK is not found gets ``{}``, also
 ``invented=True``.
 
 Sources: the provider's data sources (terraform-provider-aws, which pulumi-aws bridges):
@@ -26,22 +28,19 @@ billing account (386209384616: AWS Billing User Guide).
 from __future__ import annotations
 
 import base64
-import functools
 import hashlib
-import importlib
-import inspect
 import json
 import re
-import typing
 import zlib
-from collections import abc
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, Optional, Sequence
 
 from common import UsageError
 
+from . import sdk_types
 from .account import SERVICE_LINKED_ROLES, Account, role_path
+from .sdk_types import Shape
 
 
 @dataclass
@@ -69,15 +68,6 @@ def _digest(*parts: Any, length: int = 8) -> str:
 def _uuid(*parts: Any) -> str:
     h = _digest(*parts, length=32)
     return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:32]}"
-
-
-def _snake(name: str) -> str:
-    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name).lower()
-
-
-def _camel(name: str) -> str:
-    head, *rest = name.split("_")
-    return head + "".join(p[:1].upper() + p[1:] for p in rest)
 
 
 def _kebab(name: str) -> str:
@@ -138,112 +128,10 @@ FIXED_TIME = "2026-01-01T00:00:00Z"
 
 # ------------------------------------------------------------------------ result types from the SDKs
 
-
-@dataclass(frozen=True)
-class _Shape:
-    """A data source's result type: wire name -> Python type, and the wire names of its arguments."""
-
-    fields: dict
-    arguments: frozenset = field(default_factory=frozenset)
-
-
-def _token_parts(token: str) -> tuple[str, str, str]:
-    """``aws:ec2/getAmi:getAmi`` -> (aws, ec2, getAmi); ``awsx:ec2:getDefaultVpc`` -> (awsx, ec2, getDefaultVpc)."""
-    parts = token.split(":")
-    if len(parts) != 3:
-        return token, "index", token
-    package, module, function = parts
-    return package, module.split("/")[0] or "index", function
-
-
-@functools.lru_cache(maxsize=None)
-def _module_names(package: str) -> dict[str, str]:
-    """Token module -> Python module, from the SDK's own registration table."""
-    try:
-        root = importlib.import_module(package)
-    except Exception:
-        return {}
-    source = Path(root.__file__).read_text(errors="replace") if getattr(root, "__file__", None) else ""
-    match = re.search(r'resource_modules="""(.*?)"""', source, re.S)
-    names: dict[str, str] = {}
-    if match:
-        try:
-            for entry in json.loads(match.group(1)):
-                names.setdefault(entry["mod"].split("/")[0], entry["fqn"])
-        except (ValueError, KeyError, TypeError):
-            pass
-    return names
-
-
-@functools.lru_cache(maxsize=None)
-def result_shape(token: str) -> Optional[_Shape]:
-    """The result type of an invoke token from the installed provider SDK (None: no SDK or no such function)."""
-    package_name, module, function = _token_parts(token)
-    package = "pulumi_" + package_name.replace("-", "_")
-    names = _module_names(package)
-    if module == "index":
-        candidates = [package]
-    else:
-        candidates = [names.get(module, f"{package}.{module}"), f"{package}.{module}_"]
-    for base in candidates:
-        mod = _function_module(base, _snake(function))
-        if mod is None:
-            continue
-        result_names = [n for n in getattr(mod, "__all__", [])
-                        if n.endswith("Result") and not n.startswith("Awaitable")]
-        if not result_names:
-            continue
-        cls = getattr(mod, result_names[0])
-        function_object = getattr(mod, _snake(function), None)
-        arguments = frozenset()
-        if function_object is not None:
-            arguments = frozenset(_camel(p) for p in inspect.signature(function_object).parameters if p != "opts")
-        return _Shape(_output_fields(cls), arguments)
-    return None
-
-
-def _function_module(package: str, name: str):
-    """The SDK module defining function ``name`` of ``package``, without rebinding the package's attribute.
-
-    The package is imported first: importing ``pkg.mod.get_x`` before ``pkg.mod`` itself (the SDKs load their
-    modules lazily) would leave ``pkg.mod.get_x`` bound to the submodule instead of the function, breaking any
-    program in the same process that calls it.
-    """
-    import sys
-    try:
-        parent = importlib.import_module(package)
-    except Exception:
-        return None
-    function_object = getattr(parent, name, None)
-    if callable(function_object) and not inspect.ismodule(function_object):
-        return sys.modules.get(function_object.__module__)
-    if inspect.ismodule(function_object):
-        return function_object
-    return None
-
-
-@functools.lru_cache(maxsize=None)
-def _output_fields(cls: type) -> dict:
-    """Wire name -> type annotation of an SDK output type (``@pulumi.output_type`` class)."""
-    try:
-        from pulumi._types import _raw_return_hints  # the SDK's own resolution of its forward references
-        return dict(_raw_return_hints(cls))
-    except Exception:  # pragma: no cover - a different SDK version: resolve ourselves
-        import sys
-        out = {}
-        namespace = dict(vars(sys.modules[cls.__module__]))
-        for value in vars(cls).values():
-            if isinstance(value, property) and hasattr(value.fget, "_pulumi_name"):
-                out[value.fget._pulumi_name] = typing.get_type_hints(value.fget, globalns=namespace).get("return")
-        return out
-
-
-def _optional(typ: Any) -> bool:
-    return typing.get_origin(typ) is typing.Union and type(None) in typing.get_args(typ)
-
-
-def _is_output_type(typ: Any) -> bool:
-    return isinstance(typ, type) and hasattr(typ, "_pulumi_output_type")
+def result_shape(token: str, sdk_paths: Optional[Sequence[str]] = None) -> Optional[Shape]:
+    """The data source's result type, read from the provider SDK's sources under ``sdk_paths`` (default: this
+    interpreter's ``sys.path``); None when no SDK there defines it (see :mod:`preflight.sdk_types`)."""
+    return sdk_types.result_shape(token, sdk_paths)
 
 
 @dataclass
@@ -252,17 +140,18 @@ class _Context:
     args: dict
     account: Account
     region: str
+    sdk_paths: Optional[Sequence[str]] = None
 
     @property
     def noun(self) -> str:
         """``getSecurityGroup`` -> ``securityGroup``."""
-        function = _token_parts(self.token)[2]
+        function = sdk_types.token_parts(self.token)[2]
         noun = function[3:] if function.startswith("get") else function
         return noun[:1].lower() + noun[1:]
 
     @property
     def service(self) -> str:
-        module = _token_parts(self.token)[1]
+        module = sdk_types.token_parts(self.token)[1]
         return {"cloudwatch": "logs", "cfg": "config", "ebs": "ec2", "vpc": "ec2", "index": "aws",
                 "lb": "elasticloadbalancing", "alb": "elasticloadbalancing", "elb": "elasticloadbalancing",
                 "cognito": "cognito-idp", "ecs": "ecs", "rds": "rds"}.get(module, module)
@@ -343,38 +232,36 @@ def _text(name: str, ctx: _Context, path: str) -> str:
     return f"preflight-{_kebab(name)}"
 
 
-def _fill(typ: Any, name: str, ctx: _Context, path: str, depth: int = 0) -> Any:
-    """A plausible value of type ``typ`` for the field ``name``: lists hold one item, maps are empty."""
-    if typ is None:
-        return None
-    origin = typing.get_origin(typ)
-    if origin is typing.Union:
-        members = [a for a in typing.get_args(typ) if a is not type(None)]
-        return _fill(members[0], name, ctx, path, depth) if members else None
-    if origin in (list, tuple, abc.Sequence, typing.Sequence, set, frozenset, abc.Set):
-        (item,) = typing.get_args(typ)[:1] or (str,)
-        return [_fill(item, name, ctx, f"{path}[0]", depth + 1)]
-    if origin in (dict, abc.Mapping, typing.Mapping):
+def _fill(typ: tuple, name: str, ctx: _Context, path: str, depth: int = 0) -> Any:
+    """A plausible value of type ``typ`` (a :mod:`preflight.sdk_types` tuple) for the field ``name``: lists
+    hold one item, maps are empty, objects have every field."""
+    kind = typ[0]
+    if kind == "optional":
+        return _fill(typ[1], name, ctx, path, depth)
+    if kind == "list":
+        return [_fill(typ[1], name, ctx, f"{path}[0]", depth + 1)]
+    if kind == "map":
         return {}
-    if typ is str:
+    if kind == "str":
         return _text(name, ctx, path)
-    if typ is bool:
+    if kind == "bool":
         return False
-    if typ is int:
+    if kind == "int":
         return 443 if name.lower().endswith("port") else 1
-    if typ is float:
+    if kind == "float":
         return 1.0
-    if _is_output_type(typ):
+    if kind in ("ref", "object"):
         if depth > 5:
             return {}
-        return {key: _fill(sub, key, ctx, f"{path}.{key}", depth + 1) for key, sub in _output_fields(typ).items()}
+        fields = sdk_types.resolve(typ)[1]
+        return {key: _fill(sub, key, ctx, f"{path}.{key}", depth + 1) for key, sub in fields.items()}
     return None
 
 
 def _complete(ctx: _Context, answer: dict) -> dict:
-    """Every field of the result type: the typed answer's values, the arguments echoed as the provider does
-    (absent arguments stay null), and plausible values for the rest."""
-    shape = result_shape(ctx.token)
+    """Every field of the result type: the given values, the arguments echoed as the provider does (an
+    optional argument not given stays null), and plausible values for the rest."""
+    shape = result_shape(ctx.token, ctx.sdk_paths)
     if shape is None:
         return answer
     out = {}
@@ -383,17 +270,18 @@ def _complete(ctx: _Context, answer: dict) -> dict:
             out[key] = answer[key]
         elif key in ctx.args:
             out[key] = ctx.args[key]
-        elif key in shape.arguments and _optional(typ):
-            out[key] = None  # an optional argument the program did not give: the provider echoes null
+        elif key in shape.arguments and typ[0] == "optional":
+            out[key] = None
         else:
             out[key] = _fill(typ, key, ctx, key)
     return out  # only the result type's fields: the wire names of the provider's schema
 
 
-def invent(token: str, args: dict, account: Account, region: str) -> InvokeAnswer:
+def invent(token: str, args: dict, account: Account, region: str,
+           sdk_paths: Optional[Sequence[str]] = None) -> InvokeAnswer:
     """Every field of the data source's result type filled with a plausible value (``invented=True``);
-    ``{}`` when no installed SDK knows the token."""
-    ctx = _Context(token, dict(args or {}), account, region)
+    ``{}`` when no provider SDK under ``sdk_paths`` defines the token."""
+    ctx = _Context(token, dict(args or {}), account, region, sdk_paths)
     return InvokeAnswer(_complete(ctx, {}), invented=True)
 
 
@@ -1025,21 +913,24 @@ HANDLERS = {
 }
 
 
-def answer_invoke(token: str, args: Optional[dict], account: Account, region: Optional[str] = None) -> InvokeAnswer:
+def answer_invoke(token: str, args: Optional[dict], account: Account, region: Optional[str] = None,
+                  sdk_paths: Optional[Sequence[str]] = None) -> InvokeAnswer:
     """The answer to one invoke of ``token`` with ``args`` (wire names) in ``account``.
 
     ``region``: the provider's region (the stack's ``aws:region`` or an explicit provider's); an explicit
     ``region`` argument, as pulumi-aws 7 data sources take, wins; without either, us-east-1.
+    ``sdk_paths``: where the program's provider SDKs are installed (its site-packages), read for the result
+    types of invented answers; default: this interpreter's ``sys.path``.
     """
     args = dict(args or {})
     if isinstance(args.get("region"), str) and args["region"]:
         region = args["region"]
     region = region or "us-east-1"
-    ctx = _Context(token, args, account, region)
+    ctx = _Context(token, args, account, region, sdk_paths)
     handler = HANDLERS.get(token)
     if handler is not None:
         return handler(ctx)
-    return invent(token, args, account, region)
+    return invent(token, args, account, region, sdk_paths)
 
 
 # -------------------------------------------------------------------------------------- stack outputs

@@ -519,11 +519,69 @@ def test_reading_result_types_leaves_the_sdks_functions_callable():
     assert (result.returncode, result.stdout) == (0, "True True\n"), result.stderr
 
 
-def test_another_providers_sdk_is_read_the_same_way(monkeypatch):
-    """Any installed Pulumi SDK (awsx, random, ...): a generated-layout fixture package stands in for one."""
-    monkeypatch.syspath_prepend(str(ROOT / "tests" / "fixtures" / "sdk"))
-    answer = answer_invoke("preflightfake:index/getWidget:getWidget", {"widgetName": "front"}, FRESH, "eu-west-1")
+def test_another_providers_sdk_is_read_from_the_programs_environment():
+    """Any Pulumi SDK (awsx, random, ...) installed where the program runs: a generated-layout fixture package
+    stands in for one, found only through ``sdk_paths`` (the program's site-packages), never imported."""
+    import sys
+    sdk = str(ROOT / "tests" / "fixtures" / "sdk")
+    token = "preflightfake:index/getWidget:getWidget"
+    answer = answer_invoke(token, {"widgetName": "front"}, FRESH, "eu-west-1", sdk_paths=[sdk])
     assert answer == InvokeAnswer({"id": "preflight-widget", "widgetName": "front",
                                    "ports": [{"port": 443, "protocol": "preflight-protocol"}], "enabled": False,
                                    "labels": {}, "ownerAccountId": "123456789012"}, invented=True)
-    assert answer_invoke("preflightfake:index/getWidget:getWidget", {}, FRESH, "eu-west-1").result["widgetName"] is None
+    assert answer_invoke(token, {}, FRESH, "eu-west-1", sdk_paths=[sdk]).result["widgetName"] is None
+    assert "pulumi_preflightfake" not in sys.modules
+    assert answer_invoke(token, {}, FRESH, "eu-west-1") == InvokeAnswer({}, invented=True)  # not on sys.path
+
+
+@pytest.mark.parametrize("module, result", [
+    ("pulumi_aws.ec2.get_ami", "GetAmiResult"), ("pulumi_aws.ec2.get_launch_template", "GetLaunchTemplateResult"),
+    ("pulumi_aws.organizations.get_organization", "GetOrganizationResult"),
+    ("pulumi_aws.lambda_.get_function", "GetFunctionResult"), ("pulumi_aws.get_availability_zones",
+                                                                 "GetAvailabilityZonesResult")])
+def test_the_source_reader_sees_what_the_sdk_declares(module, result):
+    """The result types read from the sources match the SDK's own view of its classes (names, optionality,
+    lists, nested objects), here for pulumi_aws."""
+    import importlib
+    import typing
+
+    from pulumi._types import _raw_return_hints
+
+    from preflight import sdk_types
+
+    def expected(hint):
+        origin, args = typing.get_origin(hint), typing.get_args(hint)
+        if origin is typing.Union:
+            return ("optional", expected(next(a for a in args if a is not type(None))))
+        if origin in (list, typing.Sequence, __import__("collections").abc.Sequence):
+            return ("list", expected(args[0]))
+        if origin in (dict, typing.Mapping, __import__("collections").abc.Mapping):
+            return ("map", expected(args[1]))
+        if isinstance(hint, type) and hasattr(hint, "_pulumi_output_type"):
+            return ("object", {k: expected(v) for k, v in _raw_return_hints(hint).items()})
+        return ({str: ("str",), bool: ("bool",), int: ("int",), float: ("float",)}.get(hint, ("any",)))
+
+    def read(typ, depth=0):
+        typ = sdk_types.resolve(typ)
+        if typ[0] == "object":
+            return ("object", {k: read(v, depth + 1) for k, v in typ[1].items()} if depth < 3 else ...)
+        if typ[0] in ("optional", "list", "map"):
+            return (typ[0], read(typ[1], depth))
+        return typ
+
+    def trim(typ, depth=0):
+        if typ[0] == "object":
+            return ("object", {k: trim(v, depth + 1) for k, v in typ[1].items()} if depth < 3 else ...)
+        if typ[0] in ("optional", "list", "map"):
+            return (typ[0], trim(typ[1], depth))
+        return typ
+
+    cls = getattr(importlib.import_module(module), result)
+    package, name = module.split(".")[0], module.rsplit(".", 1)[-1]
+    mod = module.split(".")[1] if module.count(".") == 2 else "index"
+    function = "get" + "".join(p.title() for p in name.split("_")[1:])
+    token = f"aws:{mod.rstrip('_')}/{function}:{function}"
+    shape = result_shape(token)
+    assert shape is not None, token
+    assert {k: read(v) for k, v in shape.fields.items()} == \
+        {k: trim(expected(v)) for k, v in _raw_return_hints(cls).items()}
