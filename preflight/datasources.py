@@ -157,8 +157,16 @@ class _Context:
                 "cognito": "cognito-idp", "ecs": "ecs", "rds": "rds"}.get(module, module)
 
     def arn(self, resource: str, service: Optional[str] = None, regional: bool = True, account: bool = True) -> str:
-        return (f"arn:{self.account.partition}:{service or self.service}:{self.region if regional else ''}:"
+        """An ARN of the account; global services (IAM, S3, Route 53, ...) carry no region, S3 no account."""
+        service = service or self.service
+        regional = regional and service not in _GLOBAL_SERVICES
+        account = account and service != "s3"
+        return (f"arn:{self.account.partition}:{service}:{self.region if regional else ''}:"
                 f"{self.account.account_id if account else ''}:{resource}")
+
+
+_GLOBAL_SERVICES = frozenset({"iam", "s3", "route53", "cloudfront", "organizations", "globalaccelerator", "shield",
+                              "waf"})
 
 
 _ID_PREFIXES = {"vpc": "vpc-", "subnet": "subnet-", "securityGroup": "sg-", "ami": "ami-", "instance": "i-",
@@ -172,7 +180,9 @@ def _text(name: str, ctx: _Context, path: str) -> str:
     """A plausible text value for a field named ``name`` (wire name) of the data source in ``ctx``."""
     lower = name.lower()
     noun = ctx.noun
-    label = ctx.args.get("name") if isinstance(ctx.args.get("name"), str) else f"preflight-{_kebab(noun)}"
+    named = [ctx.args.get(k) for k in ("name", noun, f"{noun}Name")] + \
+        [v for k, v in sorted(ctx.args.items()) if k.endswith("Name")]
+    label = next((v for v in named if isinstance(v, str) and v), f"preflight-{_kebab(noun)}")
     if name == "id" or lower.endswith("resourceid"):
         prefix = _ID_PREFIXES.get(noun)
         return f"{prefix}{_digest(ctx.token, ctx.args, path, length=17)}" if prefix else label
@@ -181,7 +191,7 @@ def _text(name: str, ctx: _Context, path: str) -> str:
             return ctx.arn(f"role/{label}", "iam", regional=False)
         if lower.endswith("keyarn"):
             return ctx.arn(f"key/{_uuid(ctx.token, path)}", "kms")
-        return ctx.arn(f"{_kebab(noun)}/{label}")
+        return ctx.arn(label if ctx.service == "s3" else f"{_kebab(noun)}/{label}")
     if lower in ("accountid", "ownerid", "awsaccountid", "registryid") or lower.endswith("accountid"):
         return ctx.account.account_id
     if lower == "partition":
@@ -298,6 +308,27 @@ def _region(ctx: _Context) -> dict:
     return {"description": _REGION_NAMES.get(region, region),
             "endpoint": f"ec2.{region}.{_dns_suffix(ctx.account.partition)}",
             "id": region, "name": region, "region": region}
+
+
+# Regions enabled by default in every account, those launched before 2019-03-20 (the others are opt-in):
+# AWS Account Management Reference Guide, "Enable or disable AWS Regions in your account".
+DEFAULT_REGIONS = ("ap-northeast-1", "ap-northeast-2", "ap-northeast-3", "ap-south-1", "ap-southeast-1",
+                   "ap-southeast-2", "ca-central-1", "eu-central-1", "eu-north-1", "eu-west-1", "eu-west-2",
+                   "eu-west-3", "sa-east-1", "us-east-1", "us-east-2", "us-west-1", "us-west-2")
+
+
+def _regions(ctx: _Context) -> dict:
+    """The account's enabled regions (the default set: the description names no opt-in region); with
+    ``allRegions`` also every opt-in region of the aws partition this model knows."""
+    partition_regions = {"aws-cn": ("cn-north-1", "cn-northwest-1"),
+                         "aws-us-gov": ("us-gov-east-1", "us-gov-west-1")}
+    if ctx.account.partition in partition_regions:
+        return {"names": list(partition_regions[ctx.account.partition]), "id": ctx.account.partition}
+    names = set(DEFAULT_REGIONS)
+    if ctx.args.get("allRegions"):
+        names |= set(_REGION_NAMES) | set(ELB_ACCOUNTS) - {"cn-north-1", "cn-northwest-1", "us-gov-east-1",
+                                                             "us-gov-west-1"}
+    return {"names": sorted(names), "id": ctx.account.partition}
 
 
 def _partition(ctx: _Context) -> dict:
@@ -886,6 +917,7 @@ HANDLERS = {
     "aws:index/getCallerIdentity:getCallerIdentity": _typed(_caller_identity),
     "aws:index/getRegion:getRegion": _typed(_region),
     "aws:index/getPartition:getPartition": _typed(_partition),
+    "aws:index/getRegions:getRegions": _typed(_regions, ("allRegions", "filters")),
     "aws:index/getAvailabilityZones:getAvailabilityZones": _typed(_availability_zones, _ZONES_ARGUMENTS),
     "aws:ec2/getAvailabilityZones:getAvailabilityZones": _typed(_availability_zones, _ZONES_ARGUMENTS),  # older SDKs' token
     "aws:index/getAvailabilityZone:getAvailabilityZone": _typed(_availability_zone, ("allAvailabilityZones", "filters")),

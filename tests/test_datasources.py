@@ -381,12 +381,33 @@ def test_any_other_aws_data_source_is_invented_with_every_field():
     assert answer.invented and answer.failure is None
     assert sorted(answer.result) == sorted(result_shape("aws:lambda/getFunction:getFunction").fields)
     assert answer.result["functionName"] == "handler"  # arguments are echoed as the provider does
-    assert answer.result["arn"] == "arn:aws:lambda:us-east-1:123456789012:function/preflight-function"
+    assert answer.result["arn"] == "arn:aws:lambda:us-east-1:123456789012:function/handler"
     assert answer.result["qualifier"] is None  # an argument the program did not give
     instance = answer_invoke("aws:ec2/getInstance:getInstance", {}, FRESH, "us-east-1").result
     assert instance["ami"].startswith("ami-") and instance["availabilityZone"] == "us-east-1a"
     assert isinstance(instance["ebsBlockDevices"], list) and len(instance["ebsBlockDevices"]) == 1
     assert instance["ebsBlockDevices"][0]["snapshotId"].startswith("snap-")
+
+
+def test_invented_arns_follow_each_services_format():
+    bucket = answer_invoke("aws:s3/getBucket:getBucket", {"bucket": "logs"}, FRESH, "eu-west-1")
+    assert bucket.invented and bucket.result["arn"] == "arn:aws:s3:::logs" and bucket.result["bucket"] == "logs"
+    policy = answer_invoke("aws:iam/getPolicy:getPolicy", {"name": "deploy"}, FRESH, "eu-west-1").result
+    assert policy["arn"] == "arn:aws:iam::123456789012:policy/deploy"
+    function = answer_invoke("aws:lambda/getFunction:getFunction", {"functionName": "api"}, FRESH, "eu-west-1")
+    assert function.result["arn"] == "arn:aws:lambda:eu-west-1:123456789012:function/api"
+
+
+def test_regions_enabled_by_default():
+    names = answer_invoke("aws:index/getRegions:getRegions", {}, FRESH, "us-east-1").result["names"]
+    assert names == ["ap-northeast-1", "ap-northeast-2", "ap-northeast-3", "ap-south-1", "ap-southeast-1",
+                     "ap-southeast-2", "ca-central-1", "eu-central-1", "eu-north-1", "eu-west-1", "eu-west-2",
+                     "eu-west-3", "sa-east-1", "us-east-1", "us-east-2", "us-west-1", "us-west-2"]
+    every = answer_invoke("aws:index/getRegions:getRegions", {"allRegions": True}, FRESH, "us-east-1").result
+    assert {"af-south-1", "me-south-1", "ap-east-1"} <= set(every["names"]) and "cn-north-1" not in every["names"]
+    china = Account.model_validate({"partition": "aws-cn"})
+    assert answer_invoke("aws:index/getRegions:getRegions", {}, china, "cn-north-1").result["names"] == \
+        ["cn-north-1", "cn-northwest-1"]
 
 
 def test_a_provider_that_is_not_installed_gets_an_empty_invented_answer():
@@ -450,7 +471,7 @@ def test_every_typed_answer_has_exactly_the_result_types_fields():
         answer = answer_invoke(token, args.get(token, {}), account, "us-east-1")
         assert (answer.failure, sorted(answer.result)) == (None, sorted(shape.fields)), token
         checked.append(token)
-    assert len(checked) == 25
+    assert len(checked) == 26
     for token, args_ in (("aws:iam/getRole:getRole", {"name": "deployer"}),
                          ("aws:organizations/getOrganization:getOrganization", {}),
                          ("aws:ec2/getVpc:getVpc", {"tags": {"Name": "x"}})):
@@ -526,7 +547,7 @@ def test_another_providers_sdk_is_read_from_the_programs_environment():
     sdk = str(ROOT / "tests" / "fixtures" / "sdk")
     token = "preflightfake:index/getWidget:getWidget"
     answer = answer_invoke(token, {"widgetName": "front"}, FRESH, "eu-west-1", sdk_paths=[sdk])
-    assert answer == InvokeAnswer({"id": "preflight-widget", "widgetName": "front",
+    assert answer == InvokeAnswer({"id": "front", "widgetName": "front",
                                    "ports": [{"port": 443, "protocol": "preflight-protocol"}], "enabled": False,
                                    "labels": {}, "ownerAccountId": "123456789012"}, invented=True)
     assert answer_invoke(token, {}, FRESH, "eu-west-1", sdk_paths=[sdk]).result["widgetName"] is None
