@@ -858,7 +858,11 @@ def render_policy_document(args: dict) -> dict:
         raise PolicyDocumentError(f'expected version to be one of ["2008-10-17" "2012-10-17"], got {version}')
     current: dict[str, Any] = {"Version": version, "Id": args.get("policyId") or "", "Statement": []}
     sids: set = set()
-    for statement in args.get("statements") or []:
+    for position, statement in enumerate(args.get("statements") or []):
+        effect = (statement or {}).get("effect")
+        if effect not in (None, "", "Allow", "Deny"):
+            raise PolicyDocumentError(f'expected statement.{position}.effect to be one of ["Allow" "Deny"], '
+                                      f'got {effect}')
         sid = (statement or {}).get("sid")
         if sid:
             if sid in sids:

@@ -158,6 +158,8 @@ def test_source_document_principals_round_trip_as_the_provider_does():
      "writing IAM Policy Document: merging source document 1: duplicate Sid (A) in source_policy_documents "
      "(statement 0). Remove the Sid or ensure Sids are unique."),
     ({"version": "2020-01-01"}, 'expected version to be one of ["2008-10-17" "2012-10-17"], got 2020-01-01'),
+    ({"statements": [{"actions": ["s3:*"]}, {"effect": "allow", "actions": ["s3:*"]}]},
+     'expected statement.1.effect to be one of ["Allow" "Deny"], got allow'),
 ])
 def test_policy_documents_the_provider_refuses(args, failure):
     answer = answer_invoke(DOC, args, FRESH, "us-east-1")
