@@ -360,8 +360,10 @@ def _availability_zone(ctx: _Context) -> dict:
 def _ami_name(args: dict) -> str:
     pattern = next((v for f in args.get("filters") or [] if f.get("name") == "name" for v in f.get("values") or []),
                    None) or args.get("nameRegex") or "preflight-image-*"
-    name = re.sub(r"[\^\$\\]|\.\*|\(.*?\)|\[.*?\]", "", pattern) if pattern == args.get("nameRegex") else pattern
-    return name.replace("*", "2026.0.20260101")
+    if pattern == args.get("nameRegex"):  # a regular expression: its wildcards stand for a version
+        pattern = re.sub(r"\.[*+]|\\d[*+]?|\[[^\]]*\][*+]?|\([^)]*\)", "*", pattern)
+        pattern = re.sub(r"[\^$\\?]", "", pattern)
+    return pattern.replace("*", "2026.0.20260101")
 
 
 def _ami_owner(args: dict, account: Account) -> str:

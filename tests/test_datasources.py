@@ -326,6 +326,10 @@ def test_ami_from_owner_and_name_filter():
     assert sorted(result) == sorted(result_shape("aws:ec2/getAmi:getAmi").fields)
     again = answer_invoke("aws:ec2/getAmi:getAmi", args, FRESH, "us-east-1").result
     assert again["id"] == result["id"]  # stable across runs
+    canonical = answer_invoke("aws:ec2/getAmi:getAmi", {"owners": ["099720109477"], "nameRegex":
+                              r"^ubuntu/images/hvm-ssd/ubuntu-jammy-22\.04-amd64-server-\d+$"}, FRESH, "us-east-1").result
+    assert (canonical["name"], canonical["ownerId"], canonical["imageOwnerAlias"]) == (
+        "ubuntu/images/hvm-ssd/ubuntu-jammy-22.04-amd64-server-2026.0.20260101", "099720109477", "")
     ids = answer_invoke("aws:ec2/getAmiIds:getAmiIds", {"owners": ["self"]}, FRESH, "us-east-1").result
     assert len(ids["ids"]) == 1 and ids["ids"][0].startswith("ami-")
 
