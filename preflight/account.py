@@ -33,7 +33,7 @@ import re
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Optional
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from common import UsageError
 
@@ -211,6 +211,14 @@ class Account(_Strict):
                 raise ValueError(f"{region!r} is not a region name (an AWS region name, e.g. \"us-east-1\")")
         return value
 
+    @model_validator(mode="after")
+    def _control_tower_needs_an_organization(self) -> "Account":
+        if self.control_tower and self.organization is None:
+            raise ValueError("controlTower: true needs an organization (Control Tower governs the accounts of an "
+                             "AWS Organization); set organization to {\"id\", \"managementAccountId\"} or "
+                             "controlTower to false")
+        return self
+
     # -- constructors --
     @classmethod
     def default(cls) -> "Account":
@@ -302,6 +310,9 @@ def _message(error: ValidationError, source: str) -> str:
             problems.append(f"{key}: required; allowed: {ALLOWED.get(pattern, 'see the README')}")
             continue
         detail = item["msg"].removeprefix("Value error, ")
+        if not loc:  # a rule across keys: the message names them
+            problems.append(detail)
+            continue
         found = item.get("input")
         if kind.endswith("_type") or kind == "model_type":
             detail = f"found {_kind(found)}"

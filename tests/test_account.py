@@ -88,6 +88,9 @@ def test_default_is_a_fresh_account():
     ({"trails": [{"name": "org-trail"}]},
      'trails[0].homeRegion: required; allowed: an AWS region name, e.g. "us-east-1"'),
     ({"controlTower": "false"}, "controlTower: found text; allowed: true or false"),
+    ({"controlTower": True},
+     'controlTower: true needs an organization (Control Tower governs the accounts of an AWS Organization); set '
+     'organization to {"id", "managementAccountId"} or controlTower to false'),
     ({"accountID": "111122223333"},
      "accountID: unknown key; allowed here: accountId, partition, organization, serviceLinkedRoles, config, "
      "trails, controlTower, description"),
