@@ -40,9 +40,10 @@ from common import UsageError
 DEFAULT_ACCOUNT_ID = "123456789012"
 PARTITIONS = ("aws", "aws-cn", "aws-us-gov", "aws-iso", "aws-iso-b", "aws-iso-e", "aws-iso-f", "aws-eusc")
 
-# Service-linked roles the description may name: role name -> the service principal that owns it.
-# Names and principals from the IAM User Guide ("AWS services that work with IAM") and each
-# service's "Using service-linked roles" page.
+# Service-linked roles this model ties to their service: role name -> the service principal that owns it
+# (their path is /aws-service-role/<principal>/). Any other AWSServiceRoleFor... name is accepted too, with
+# the path /aws-service-role/ only. Names and principals from the IAM User Guide ("AWS services that work
+# with IAM") and each service's "Using service-linked roles" page.
 SERVICE_LINKED_ROLES: dict[str, str] = {
     "AWSServiceRoleForConfig": "config.amazonaws.com",
     "AWSServiceRoleForConfigConforms": "config-conforms.amazonaws.com",
@@ -76,6 +77,7 @@ CONFIG_ROLE_SETTING = "audit-baseline:configRole"
 _ACCOUNT_ID = re.compile(r"^\d{12}$")
 _ORG_ID = re.compile(r"^o-[a-z0-9]{10,32}$")
 _REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d{1,2}$")
+_SLR_NAME = re.compile(r"^AWSServiceRoleFor[\w+=,.@-]{1,47}$")  # IAM role-name characters, 64 at most
 _SERVICE = re.compile(r"^[a-z0-9.-]+\.amazonaws\.com(\.cn)?$")
 
 # What each key allows, for error messages (keyed by the path with list indexes and regions as *).
@@ -86,7 +88,8 @@ ALLOWED: dict[str, str] = {
     "organization.id": "an organization id: o- then 10 to 32 lowercase letters or digits, e.g. \"o-a1b2c3d4e5\"",
     "organization.managementAccountId": "12 digits as text, e.g. \"999988887777\"",
     "organization.delegatedAdministratorFor": "a list of service principals, e.g. [\"cloudtrail.amazonaws.com\"]",
-    "serviceLinkedRoles": "a list of role names: " + ", ".join(sorted(SERVICE_LINKED_ROLES)),
+    "serviceLinkedRoles": "a list of service-linked role names (AWSServiceRoleFor..., as `aws iam list-roles "
+                          "--path-prefix /aws-service-role/` lists them), e.g. \"AWSServiceRoleForConfig\"",
     "config": "an object of region -> {\"recorder\": name, \"deliveryChannel\": name}",
     "config.*": "{\"recorder\": name or null, \"deliveryChannel\": name or null}",
     "config.*.recorder": "the recorder's name (1-256 characters) or null",
@@ -193,8 +196,8 @@ class Account(_Strict):
     def _roles(cls, value: Any) -> Any:
         if isinstance(value, list):
             for role in value:
-                if role not in SERVICE_LINKED_ROLES:
-                    raise ValueError(f"{role!r} is not a service-linked role this model knows")
+                if not isinstance(role, str) or not _SLR_NAME.match(role):
+                    raise ValueError(f"{role!r} is not a service-linked role's name")
             return tuple(value)
         return value
 
@@ -237,7 +240,7 @@ class Account(_Strict):
 
     def has_service_linked_role(self, service: str) -> bool:
         """Whether the account holds the service-linked role of ``service`` (a service principal)."""
-        return any(SERVICE_LINKED_ROLES[r] == service for r in self.service_linked_roles)
+        return any(SERVICE_LINKED_ROLES.get(r) == service for r in self.service_linked_roles)
 
     def service_linked_role_arn(self, name: str) -> str:
         """``arn:<partition>:iam::<account>:role/aws-service-role/<service>/<name>``."""
@@ -254,7 +257,8 @@ class Account(_Strict):
 
 def role_path(name: str) -> str:
     """A service-linked role's IAM path: ``/aws-service-role/<service principal>/``."""
-    return f"/aws-service-role/{SERVICE_LINKED_ROLES[name]}/"
+    service = SERVICE_LINKED_ROLES.get(name)
+    return f"/aws-service-role/{service}/" if service else "/aws-service-role/"
 
 
 def parse_account(data: Any, source: str) -> Account:
@@ -382,7 +386,7 @@ def singleton_conflicts(registrations: Iterable[Any], account: Account,
             if inputs.get("customSuffix") or not isinstance(service, str):
                 continue
             if account.has_service_linked_role(service):
-                name = next(n for n in account.service_linked_roles if SERVICE_LINKED_ROLES[n] == service)
+                name = next(n for n in account.service_linked_roles if SERVICE_LINKED_ROLES.get(n) == service)
                 fix = (f"set {CONFIG_ROLE_SETTING} to existing-service-linked (the baseline then looks the role up "
                        f"instead of creating it)" if service == CONFIG_SERVICE
                        else "remove it from the program or import the existing role")

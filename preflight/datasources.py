@@ -586,12 +586,12 @@ def _trust_policy(service: str) -> str:
 def _role(ctx: _Context) -> InvokeAnswer:
     name = ctx.args.get("name") or ""
     unique = "AROA" + _digest("role", ctx.account.account_id, name, length=17).upper()
-    if name in SERVICE_LINKED_ROLES:
+    if name in SERVICE_LINKED_ROLES or name.startswith("AWSServiceRoleFor"):
         if name not in ctx.account.service_linked_roles:
             return InvokeAnswer({}, failure=(
                 f"reading IAM Role ({name}): operation error IAM: GetRole, https response error StatusCode: 404, "
                 f"RequestID: {_request_id(name)}, NoSuchEntity: The role with name {name} cannot be found."))
-        service = SERVICE_LINKED_ROLES[name]
+        service = SERVICE_LINKED_ROLES.get(name) or "preflight.amazonaws.com"  # not tied to a service here
         answer = {"id": name, "name": name, "arn": ctx.account.service_linked_role_arn(name), "path": role_path(name),
                   "assumeRolePolicy": _trust_policy(service), "createDate": FIXED_TIME,
                   "description": "", "maxSessionDuration": 3600, "permissionsBoundary": "", "uniqueId": unique,

@@ -73,9 +73,10 @@ def test_default_is_a_fresh_account():
      'organization.managementAccountId: required; allowed: 12 digits as text, e.g. "999988887777"'),
     ({"organization": ["o-a1b2c3d4e5"]},
      'organization: found a list; allowed: null (outside an organization) or {"id", "managementAccountId"}'),
-    ({"serviceLinkedRoles": ["AWSServiceRoleForConfg"]},
-     "serviceLinkedRoles: 'AWSServiceRoleForConfg' is not a service-linked role this model knows; allowed: "
-     "a list of role names: "),
+    ({"serviceLinkedRoles": ["ConfigRole"]},
+     "serviceLinkedRoles: 'ConfigRole' is not a service-linked role's name; allowed: a list of service-linked role "
+     "names (AWSServiceRoleFor..., as `aws iam list-roles --path-prefix /aws-service-role/` lists them), e.g. "
+     "\"AWSServiceRoleForConfig\""),
     ({"config": {"us-east": {"recorder": "default"}}},
      "config: 'us-east' is not a region name (an AWS region name, e.g. \"us-east-1\"); allowed: an object of "
      "region -> {\"recorder\": name, \"deliveryChannel\": name}"),

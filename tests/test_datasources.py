@@ -201,6 +201,16 @@ def test_get_roles_filters_by_path_and_name():
                          "us-east-1").result["names"] == []
 
 
+def test_a_service_linked_role_this_model_does_not_tie_to_a_service():
+    account = Account.model_validate({"serviceLinkedRoles": ["AWSServiceRoleForResourceExplorer",
+                                                            "AWSServiceRoleForConfig"]})
+    every = answer_invoke("aws:iam/getRoles:getRoles", {"pathPrefix": "/aws-service-role/"}, account, "us-east-1")
+    assert every.result["names"] == ["AWSServiceRoleForResourceExplorer", "AWSServiceRoleForConfig"]
+    assert every.result["arns"][0] == "arn:aws:iam::123456789012:role/aws-service-role/AWSServiceRoleForResourceExplorer"
+    config = answer_invoke("aws:iam/getRoles:getRoles", {"pathPrefix": CONFIG_ROLE_PATH}, account, "us-east-1")
+    assert config.result["names"] == ["AWSServiceRoleForConfig"]
+
+
 def test_get_role():
     missing = answer_invoke("aws:iam/getRole:getRole", {"name": "AWSServiceRoleForConfig"}, FRESH, "us-east-1")
     assert missing.result == {} and missing.failure.startswith(
