@@ -296,7 +296,8 @@ def _kind(value: Any) -> str:
 
 
 def _message(error: ValidationError, source: str) -> str:
-    """The first problem of a pydantic error as one sentence: file, key, what is wrong, what is allowed."""
+    """Up to three problems of a pydantic error in one line: file, then per problem the key, what is wrong and
+    what the key allows."""
     problems = []
     for item in error.errors():
         loc = [str(p) for p in item["loc"]]
@@ -321,8 +322,9 @@ def _message(error: ValidationError, source: str) -> str:
         if kind.endswith("_type") or kind == "model_type":
             detail = f"found {_kind(found)}"
         problems.append(f"{key}: {detail}; allowed: {ALLOWED.get(pattern, 'see the README')}")
-    more = f" (and {len(problems) - 1} more problem{'s' if len(problems) > 2 else ''})" if len(problems) > 1 else ""
-    return f"ACCOUNT: {source}: " + "; ".join(problems[:3]) + (more if len(problems) > 3 else "")
+    rest = len(problems) - 3
+    more = f" (and {rest} more problem{'s' if rest > 1 else ''})" if rest > 0 else ""
+    return f"ACCOUNT: {source}: " + "; ".join(problems[:3]) + more
 
 
 def _allowed_keys(parent: str) -> list[str]:

@@ -104,6 +104,17 @@ def test_each_malformed_key_is_named_with_what_it_allows(tmp_path, data, message
     assert str(error.value).startswith(f"ACCOUNT: {path}: {message}")
 
 
+def test_several_problems_are_named_together(tmp_path):
+    path = tmp_path / "account.json"
+    path.write_text(json.dumps({"accountId": "1", "partition": "x", "controlTower": 1, "trails": 2}))
+    with pytest.raises(UsageError) as error:
+        load_account(path)
+    message = str(error.value)
+    assert message.startswith(f"ACCOUNT: {path}: accountId: '1' is not 12 digits; allowed: ")
+    assert "; partition: 'x' is not a partition; allowed: " in message
+    assert message.endswith("(and 1 more problem)")
+
+
 def test_a_file_that_is_not_an_object_or_not_json(tmp_path):
     path = tmp_path / "account.json"
     path.write_text('["111122223333"]')
