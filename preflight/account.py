@@ -348,6 +348,26 @@ def _field(registration: Any, name: str, default: Any = None) -> Any:
     return getattr(registration, name, default)
 
 
+def _region_reader(registrations: list, stack_region: Optional[str]):
+    """A function of a registration -> its region: its ``region`` input, else its explicit provider's
+    ``region``, else the stack's (None when none is known)."""
+    provider_regions = {}
+    for r in registrations:
+        if _field(r, "type") == PROVIDER_TYPE:
+            region = (_field(r, "inputs") or {}).get("region")
+            ref = f"{_field(r, 'urn')}::{_field(r, 'id') or ''}"
+            provider_regions[_field(r, "urn")] = provider_regions[ref] = region
+
+    def region_of(r: Any) -> Optional[str]:
+        inputs = _field(r, "inputs") or {}
+        if isinstance(inputs.get("region"), str) and inputs["region"]:
+            return inputs["region"]
+        provider = _field(r, "provider") or ""
+        by_provider = provider_regions.get(provider) or provider_regions.get(provider.rsplit("::", 1)[0])
+        return by_provider or stack_region
+    return region_of
+
+
 def singleton_conflicts(registrations: Iterable[Any], account: Account,
                         stack_region: Optional[str] = None) -> list[str]:
     """Planned resources the described account already has and can hold only once, one message each.
@@ -364,21 +384,7 @@ def singleton_conflicts(registrations: Iterable[Any], account: Account,
     (``audit-baseline:configRole``, ``audit-baseline:recorder``).
     """
     registrations = list(registrations)
-    provider_regions = {}
-    for r in registrations:
-        if _field(r, "type") == PROVIDER_TYPE:
-            region = (_field(r, "inputs") or {}).get("region")
-            ref = f"{_field(r, 'urn')}::{_field(r, 'id') or ''}"
-            provider_regions[_field(r, "urn")] = provider_regions[ref] = region
-
-    def region_of(r: Any) -> Optional[str]:
-        inputs = _field(r, "inputs") or {}
-        if isinstance(inputs.get("region"), str) and inputs["region"]:
-            return inputs["region"]
-        provider = _field(r, "provider") or ""
-        by_provider = provider_regions.get(provider) or provider_regions.get(provider.rsplit("::", 1)[0])
-        return by_provider or stack_region
-
+    region_of = _region_reader(registrations, stack_region)
     problems: list[str] = []
     planned: dict[tuple[str, Optional[str]], str] = {}
     for r in registrations:
@@ -414,4 +420,36 @@ def singleton_conflicts(registrations: Iterable[Any], account: Account,
                                 f"and region; the first is {planned[(typ, region)]}); plan one per region")
             else:
                 planned[(typ, region)] = urn
+    return problems
+
+
+RULE_TYPES = ("aws:cfg/rule:Rule", "aws:cfg/conformancePack:ConformancePack")
+
+
+def recorder_gaps(registrations: Iterable[Any], account: Account, stack_region: Optional[str] = None) -> list[str]:
+    """Regions where the plan puts Config rules or conformance packs but neither the described account nor
+    the plan has a configuration recorder: ``pulumi up`` would fail there (PutConfigRule answers
+    NoAvailableConfigurationRecorderException; a conformance pack needs recording on: AWS Config Developer
+    Guide, "Prerequisites for conformance packs"). One message per region, naming a resource and the
+    setting to change (``audit-baseline:recorder``). Regions are read as :func:`singleton_conflicts` reads them.
+    """
+    registrations = list(registrations)
+    region_of = _region_reader(registrations, stack_region)
+    recorders, users = set(), {}
+    for r in registrations:
+        typ = _field(r, "type")
+        if typ == RECORDER_TYPE:
+            recorders.add(region_of(r))
+        elif typ in RULE_TYPES:
+            users.setdefault(region_of(r), []).append(_field(r, "urn"))
+    problems = []
+    for region, urns in sorted(users.items(), key=lambda item: item[0] or ""):
+        if region is None or region in recorders or account.recorder_in(region):
+            continue
+        urns = sorted(urns)
+        problems.append(f"{urns[0]}{f' and {len(urns) - 1} more Config rules or packs' if len(urns) > 1 else ''}: "
+                        f"no configuration recorder in {region} (the account has none there and the plan creates "
+                        f"none), so AWS Config refuses rules and conformance packs there "
+                        f"(NoAvailableConfigurationRecorderException); set {RECORDER_SETTING} to create, or switch "
+                        f"Config on in {region} first")
     return problems

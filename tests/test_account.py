@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from common import UsageError
-from preflight.account import Account, load_account, parse_account, singleton_conflicts
+from preflight.account import Account, load_account, parse_account, recorder_gaps, singleton_conflicts
 
 from .conftest import ROOT, run_baseline
 
@@ -242,3 +242,40 @@ def test_service_linked_role_with_a_custom_suffix_or_another_service():
         "urn:t: the account already has the service-linked role AWSServiceRoleForCloudTrail of "
         "cloudtrail.amazonaws.com (one per account; creating it again fails); remove it from the program or "
         "import the existing role"]
+
+
+# -- Config rules and packs need a recorder in their region --
+
+def rule_urn(name: str, region: str) -> str:
+    return f"{BASE}$aws:cfg/rule:Rule::audit-config-{name}-{region}"
+
+
+def gap(region: str, first: str, more: int) -> str:
+    return (f"{first} and {more} more Config rules or packs: no configuration recorder in {region} (the account "
+            f"has none there and the plan creates none), so AWS Config refuses rules and conformance packs there "
+            f"(NoAvailableConfigurationRecorderException); set audit-baseline:recorder to create, or switch Config "
+            f"on in {region} first")
+
+
+def test_existing_recorder_mode_needs_the_accounts_recorder_in_every_region(existing_plan):
+    assert recorder_gaps(existing_plan, example("control-tower-member"), "us-east-1") == []
+    assert recorder_gaps(existing_plan, example("config-console"), "us-east-1") == [
+        gap("us-west-2", f"{BASE}$aws:cfg/conformancePack:ConformancePack::audit-config-pack-cis-us-west-2", 9)]
+    in_west = [r for r in existing_plan if r.inputs.get("region") == "us-west-2"
+               and r.type in ("aws:cfg/rule:Rule", "aws:cfg/conformancePack:ConformancePack")]
+    assert len(in_west) == 10
+    assert [m.split(" no configuration recorder in ")[1].split(" ")[0]
+            for m in recorder_gaps(existing_plan, example("fresh"), "us-east-1")] == ["us-east-1", "us-west-2"]
+
+
+def test_created_recorders_cover_their_regions(two_region_plan):
+    assert recorder_gaps(two_region_plan, example("fresh"), "us-east-1") == []
+
+
+def test_a_rule_in_a_region_without_any_recorder():
+    rule = {"urn": "urn:r", "type": "aws:cfg/rule:Rule", "inputs": {"region": "eu-west-1"}}
+    pack = {"urn": "urn:p", "type": "aws:cfg/conformancePack:ConformancePack", "inputs": {}}
+    assert recorder_gaps([rule, pack], example("config-console"), "us-east-1") == [
+        "urn:r: no configuration recorder in eu-west-1 (the account has none there and the plan creates none), so "
+        "AWS Config refuses rules and conformance packs there (NoAvailableConfigurationRecorderException); set "
+        "audit-baseline:recorder to create, or switch Config on in eu-west-1 first"]
