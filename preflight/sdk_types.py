@@ -236,3 +236,17 @@ def resolve(typ: tuple) -> tuple:
     if typ[0] == "ref":
         return ("object", object_fields(typ[1], typ[2]))
     return typ
+
+
+@functools.lru_cache(maxsize=None)
+def sdk_paths_for(interpreter: str, timeout: float = 30.0) -> tuple:
+    """The import path (``sys.path``) of the program's interpreter, where its provider SDKs are installed:
+    pass it as ``sdk_paths`` to :func:`preflight.datasources.answer_invoke`. Runs the interpreter once
+    (``-I``: isolated, no site customization from the environment); () when it cannot run."""
+    import subprocess
+    try:
+        done = subprocess.run([interpreter, "-I", "-c", "import json, sys; print(json.dumps(sys.path))"],
+                              capture_output=True, text=True, timeout=timeout)
+        return tuple(p for p in json.loads(done.stdout) if p) if done.returncode == 0 else ()
+    except (OSError, ValueError, subprocess.SubprocessError):
+        return ()

@@ -622,3 +622,11 @@ def test_the_source_reader_sees_what_the_sdk_declares(module, result):
     assert shape is not None, token
     assert {k: read(v) for k, v in shape.fields.items()} == \
         {k: trim(expected(v)) for k, v in _raw_return_hints(cls).items()}
+
+
+def test_the_programs_interpreter_names_where_its_sdks_are(tmp_path):
+    from preflight.sdk_types import sdk_paths_for
+    paths = sdk_paths_for(str(ROOT / ".venv" / "bin" / "python"))
+    assert any(p.endswith("site-packages") and (__import__("pathlib").Path(p) / "pulumi_aws").is_dir() for p in paths)
+    assert result_shape("aws:iam/getRoles:getRoles", paths).arguments == frozenset({"nameRegex", "pathPrefix"})
+    assert sdk_paths_for(str(tmp_path / "no-python")) == ()
