@@ -3,7 +3,6 @@ plan must not create again in the described account."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 
