@@ -235,7 +235,7 @@ def _text(name: str, ctx: _Context, path: str) -> str:
         return "preflight@example.com"
     if lower in ("state", "status") or lower.endswith(("state", "status")):
         return "available"
-    if lower.endswith(("ip", "ipaddress", "address")):
+    if lower in ("ip", "ipaddress", "address") or name.endswith(("Ip", "IpAddress", "Address")):
         return "10.0.0.10"
     if lower == "description":
         return f"{noun} answered offline by preflight"
