@@ -568,14 +568,18 @@ def _kms_alias(ctx: _Context) -> dict:
             "region": ctx.region}
 
 
-def _roles(ctx: _Context) -> dict:
+def _roles(ctx: _Context) -> InvokeAnswer:
     """Roles the account description knows: its service-linked roles, filtered as ListRoles(PathPrefix) and
     the provider's name regex (Go RE2 search semantics; Python ``re.search`` for the common subset) do."""
     prefix, pattern = ctx.args.get("pathPrefix"), ctx.args.get("nameRegex")
+    try:
+        matcher = re.compile(pattern) if pattern else None
+    except re.error as error:
+        return InvokeAnswer({}, failure=f"invalid value for name_regex (must be a valid regular expression): {error}")
     names = [n for n in ctx.account.service_linked_roles
-             if (not prefix or role_path(n).startswith(prefix)) and (not pattern or re.search(pattern, n))]
-    return {"names": names, "arns": [ctx.account.service_linked_role_arn(n) for n in names],
-            "id": ctx.region, "nameRegex": pattern, "pathPrefix": prefix}
+             if (not prefix or role_path(n).startswith(prefix)) and (matcher is None or matcher.search(n))]
+    return InvokeAnswer({"names": names, "arns": [ctx.account.service_linked_role_arn(n) for n in names],
+                         "id": ctx.region, "nameRegex": pattern, "pathPrefix": prefix})
 
 
 def _trust_policy(service: str) -> str:
@@ -941,7 +945,7 @@ HANDLERS = {
     "aws:ssm/getParameter:getParameter": _typed(_parameter),
     "aws:kms/getKey:getKey": _typed(_kms_key),
     "aws:kms/getAlias:getAlias": _typed(_kms_alias),
-    "aws:iam/getRoles:getRoles": _typed(_roles),
+    "aws:iam/getRoles:getRoles": _roles,
     "aws:iam/getRole:getRole": _role,
     "aws:organizations/getOrganization:getOrganization": _organization,
     "aws:index/getBillingServiceAccount:getBillingServiceAccount": _typed(_billing),

@@ -199,6 +199,9 @@ def test_get_roles_filters_by_path_and_name():
         "arn:aws:iam::999988887777:role/aws-service-role/cloudtrail.amazonaws.com/AWSServiceRoleForCloudTrail"]
     assert answer_invoke("aws:iam/getRoles:getRoles", {"pathPrefix": CONFIG_ROLE_PATH}, management,
                          "us-east-1").result["names"] == []
+    bad = answer_invoke("aws:iam/getRoles:getRoles", {"nameRegex": "Config("}, management, "us-east-1")
+    assert bad.result == {} and bad.failure.startswith("invalid value for name_regex (must be a valid regular "
+                                                       "expression): missing ), unterminated subpattern")
 
 
 def test_a_service_linked_role_this_model_does_not_tie_to_a_service():
