@@ -358,8 +358,7 @@ def _availability_zone(ctx: _Context) -> dict:
 
 
 def _ami_name(args: dict) -> str:
-    pattern = next((v for f in args.get("filters") or [] if f.get("name") == "name" for v in f.get("values") or []),
-                   None) or args.get("nameRegex") or "preflight-image-*"
+    pattern = next(iter(_filters(args).get("name") or []), None) or args.get("nameRegex") or "preflight-image-*"
     if pattern == args.get("nameRegex"):  # a regular expression: its wildcards stand for a version
         pattern = re.sub(r"\.[*+]|\\d[*+]?|\[[^\]]*\][*+]?|\([^)]*\)", "*", pattern)
         pattern = re.sub(r"[\^$\\?]", "", pattern)
@@ -415,7 +414,11 @@ def _subnet_id(ctx: _Context, index: int) -> str:
 
 
 def _filters(args: dict) -> dict[str, list]:
-    return {f.get("name"): list(f.get("values") or []) for f in args.get("filters") or [] if isinstance(f, dict)}
+    """``filters`` ([{name, values}]) as name -> values; anything else counts as no filter."""
+    filters = args.get("filters")
+    if not isinstance(filters, list):
+        return {}
+    return {f.get("name"): list(f.get("values") or []) for f in filters if isinstance(f, dict)}
 
 
 def _is_default_vpc_lookup(ctx: _Context) -> bool:

@@ -633,3 +633,15 @@ def test_the_programs_interpreter_names_where_its_sdks_are(tmp_path):
     assert any(p.endswith("site-packages") and (__import__("pathlib").Path(p) / "pulumi_aws").is_dir() for p in paths)
     assert result_shape("aws:iam/getRoles:getRoles", paths).arguments == frozenset({"nameRegex", "pathPrefix"})
     assert sdk_paths_for(str(tmp_path / "no-python")) == ()
+
+
+def test_odd_arguments_never_raise():
+    """Whatever a program passes (nulls, wrong shapes), every typed lookup answers or fails as a lookup."""
+    from preflight.datasources import HANDLERS
+    odd = [{}, {"name": None}, {"filters": None}, {"filters": [{"name": "x"}]}, {"filters": "x"}, {"statements": [{}]},
+           {"statements": [None]}, {"owners": None}, {"keyId": None}, {"arn": None}, {"tags": None},
+           {"excludeNames": None}, {"id": None}, {"availabilityZone": "zz"}, {"region": None}]
+    for token in HANDLERS:
+        for args in odd:
+            answer = answer_invoke(token, args, FRESH, "us-east-1")
+            assert isinstance(answer.result, dict) and (answer.failure is None or answer.result == {}), (token, args)
