@@ -51,12 +51,27 @@ class InvokeAnswer:
     failure: Optional[str] = None
 
 
-def _datasource_answerer(account, region: str) -> Callable[[str, dict], InvokeAnswer]:
-    """Data sources answered by :mod:`preflight.datasources` for ``account`` in the stack's ``region``."""
+def _datasource_answerer(account, region: str, interpreter: Optional[str] = None) -> Callable[[str, dict], InvokeAnswer]:
+    """Data sources answered by :mod:`preflight.datasources` for ``account`` in the stack's ``region``; an
+    invented answer reads the result type from the provider SDK in the program's own environment
+    (``interpreter``; default: the gate's)."""
     from .datasources import answer_invoke
+    paths: list = [None]
+    finding = None
+    if interpreter:  # where the program's SDKs are: asked of its interpreter meanwhile (a few ms)
+        def find() -> None:
+            from .sdk_types import sdk_paths_for
+            paths[0] = sdk_paths_for(interpreter) or None
+        finding = threading.Thread(target=find, daemon=True)
+        finding.start()
+
+    def sdk_paths():
+        if finding is not None:
+            finding.join()
+        return paths[0]
 
     def answer(token: str, args: dict) -> InvokeAnswer:
-        given = answer_invoke(token, args, account, region)
+        given = answer_invoke(token, args, account, region, sdk_paths=sdk_paths())
         return InvokeAnswer(dict(given.result), bool(given.invented), given.failure)
     return answer
 
@@ -95,13 +110,15 @@ class OfflineEngine:
         if account is not None:
             self.configure(account, stack_outputs)
 
-    def configure(self, account, stack_outputs: Optional[Callable[[str], Optional[dict]]] = None) -> None:
-        """The account the program is deployed into and the stack references' outputs. The engine may be
-        started (and the program launched) first: answers wait until this is called."""
+    def configure(self, account, stack_outputs: Optional[Callable[[str], Optional[dict]]] = None,
+                  interpreter: Optional[str] = None) -> None:
+        """The account the program is deployed into, the stack references' outputs and (``interpreter``) the
+        program's interpreter, whose provider SDKs describe invented answers. The engine may be started
+        (and the program launched) first: answers wait until this is called."""
         self.account = account
         self.account_id = getattr(account, "account_id", None) or "123456789012"
         self.partition = getattr(account, "partition", None) or "aws"
-        self.answer = _datasource_answerer(account, self.region)
+        self.answer = _datasource_answerer(account, self.region, interpreter)
         self.stack_outputs = stack_outputs or (lambda name: None)
         self._ready.set()
 

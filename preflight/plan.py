@@ -54,7 +54,8 @@ def plan(program: Path, stack: str, pack_dir: Path, policy_config: Optional[str]
                 send_addresses(process, *engine.start())
                 judge_stream.start()
                 account = resolve_account(account_id)
-                engine.configure(account, load_stack_outputs(stack_outputs, organization, project.name))
+                engine.configure(account, load_stack_outputs(stack_outputs, organization, project.name),
+                                 interpreter=None if interpreter.python == sys.executable else interpreter.python)
                 record = wait_program(process, result, engine, interpreter, began + timeout, timeout)
             finally:
                 if engine is not None:
@@ -67,8 +68,9 @@ def plan(program: Path, stack: str, pack_dir: Path, policy_config: Optional[str]
             say(f"error: {error}")
             return None
         judging = judge_stream.finish()
-        from .account import singleton_conflicts
-        conflicts = singleton_conflicts(record.registrations, account, region)
+        from .account import recorder_gaps, singleton_conflicts
+        conflicts = singleton_conflicts(record.registrations, account, region) + \
+            recorder_gaps(record.registrations, account, region)
         if conflicts:
             say(f"error: the plan cannot be applied to the described account ({len(conflicts)} "
                 f"problem{'s' if len(conflicts) != 1 else ''}):\n" + "\n".join(f"  - {c}" for c in conflicts))
