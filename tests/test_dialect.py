@@ -40,6 +40,8 @@ def value(con, expression: str):
     ("""CAST(json_extract('{"a": 12}', '$.a') AS VARCHAR)""", "12"),
     ("""CAST(json_extract('{"a": null}', '$.a') AS VARCHAR)""", None),
     ("""json_array_length('{"a": 1}')""", None),
+    ("json_extract_scalar('not json', '$.a')", None),
+    ("json_extract('2023-07-10T11:00:00Z', '$.a')", None),
     ("""json_array_length('[1, 2, 3]')""", 3),
     ("""json_size('{"a": {"b": 1, "c": 2}}', '$.a')""", 2),
     ("""json_size('{"a": 5}', '$.a')""", 0),
