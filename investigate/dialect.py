@@ -23,7 +23,7 @@ from __future__ import annotations
 import ipaddress
 import logging
 import re
-from datetime import datetime, timezone
+from datetime import datetime, time as dt_time, timezone
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation, localcontext
 from typing import Optional
 
@@ -91,7 +91,7 @@ DIFFERENCES = [
     ("CAST(timestamp AS VARCHAR)", "'2023-07-10 11:00:00.000 UTC' (timestamp(3) with time zone)",
      "'2023-07-10 11:00:00+00'", "strftime with milliseconds and ' UTC' when the operand is surely a timestamp"),
     ("timestamps in the output (JSON/CSV/text)", "'2023-07-10 11:00:00.000 UTC'", "'2023-07-10 11:00:00+00:00'",
-     "NOT handled: the output writer prints Python's datetime; format with date_format/to_iso8601"),
+     "run() writes timestamp and time values as Athena does (athena_value)"),
     ("format(fmt, args...)", "Java's String.format (functions/conversion.html#format)",
      "fmt-style {} placeholders: '%s' comes back unchanged", "DuckDB's printf"),
     ("strpos(string, substring, instance)", "position of the instance-th occurrence (functions/string.html)",
@@ -154,6 +154,21 @@ def message(error: Exception) -> str:
     functions ("Python exception occurred while executing the UDF: ValueError: Division by zero")."""
     text = str(error).splitlines()[0] if str(error) else type(error).__name__
     return re.sub(r"Python exception occurred while executing the UDF: \w+: ", "", text)
+
+
+def athena_value(value):
+    """A result value as Athena writes it: timestamps with milliseconds and their zone's name (session UTC),
+    ``2023-07-10 11:00:00.000 UTC``; times with milliseconds; everything else unchanged.
+    Source: the results shown on https://docs.aws.amazon.com/athena/latest/ug/athena-supported-time-zones.html."""
+    if isinstance(value, datetime):
+        text = value.strftime("%Y-%m-%d %H:%M:%S.") + f"{value.microsecond // 1000:03d}"
+        if value.tzinfo is None:
+            return text
+        offset = value.utcoffset()
+        return text + (" UTC" if not offset else " " + value.strftime("%z")[:3] + ":" + value.strftime("%z")[3:])
+    if isinstance(value, dt_time):
+        return value.strftime("%H:%M:%S.") + f"{value.microsecond // 1000:03d}"
+    return value
 
 
 def utc(as_of: datetime) -> datetime:

@@ -239,6 +239,16 @@ def test_every_difference_names_trinos_rule_and_its_handling():
     assert all(len(row) == 4 and all(row) for row in dialect.DIFFERENCES)
 
 
+def test_values_are_written_as_athena_writes_them():
+    from datetime import time
+    utc_time = datetime(2023, 7, 10, 11, 0, 5, 123456, tzinfo=timezone.utc)
+    assert dialect.athena_value(utc_time) == "2023-07-10 11:00:05.123 UTC"
+    assert dialect.athena_value(utc_time.replace(tzinfo=None)) == "2023-07-10 11:00:05.123"
+    assert dialect.athena_value(time(0, 0)) == "00:00:00.000"
+    assert dialect.athena_value(date(2023, 7, 10)) == date(2023, 7, 10)  # written 2023-07-10 by str()
+    assert dialect.athena_value(Decimal("10.3")) == Decimal("10.3")
+
+
 def test_joda_patterns():
     assert dialect.joda_to_strftime("yyyy-MM-dd'T'HH:mm:ss.SSS") == "%Y-%m-%dT%H:%M:%S.%g"
     assert dialect.joda_to_strftime("EEE, d MMM yyyy 'at' h a") == "%a, %-d %b %Y at %-I %p"
