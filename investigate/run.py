@@ -27,7 +27,7 @@ def run(con: duckdb.DuckDBPyConnection, sql: str, as_of: datetime, params: Seque
     except duckdb.Error as error:
         raise UsageError(f"the query failed: {dialect.message(error)}") from None
     columns = [d[0] for d in cursor.description]
-    return columns, [list(row) for row in cursor.fetchall()]
+    return columns, [[dialect.athena_value(v) for v in row] for row in cursor.fetchall()]
 
 
 def bind(query: SavedQuery, given: dict[str, str]) -> list[str]:

@@ -40,6 +40,8 @@ def value(con, expression: str):
     ("""CAST(json_extract('{"a": 12}', '$.a') AS VARCHAR)""", "12"),
     ("""CAST(json_extract('{"a": null}', '$.a') AS VARCHAR)""", None),
     ("""json_array_length('{"a": 1}')""", None),
+    ("json_extract_scalar('not json', '$.a')", None),
+    ("json_extract('2023-07-10T11:00:00Z', '$.a')", None),
     ("""json_array_length('[1, 2, 3]')""", 3),
     ("""json_size('{"a": {"b": 1, "c": 2}}', '$.a')""", 2),
     ("""json_size('{"a": 5}', '$.a')""", 0),
@@ -235,6 +237,16 @@ def test_order_by_an_ipaddress_is_address_order(con):
 def test_every_difference_names_trinos_rule_and_its_handling():
     assert len(dialect.DIFFERENCES) >= 20
     assert all(len(row) == 4 and all(row) for row in dialect.DIFFERENCES)
+
+
+def test_values_are_written_as_athena_writes_them():
+    from datetime import time
+    utc_time = datetime(2023, 7, 10, 11, 0, 5, 123456, tzinfo=timezone.utc)
+    assert dialect.athena_value(utc_time) == "2023-07-10 11:00:05.123 UTC"
+    assert dialect.athena_value(utc_time.replace(tzinfo=None)) == "2023-07-10 11:00:05.123"
+    assert dialect.athena_value(time(0, 0)) == "00:00:00.000"
+    assert dialect.athena_value(date(2023, 7, 10)) == date(2023, 7, 10)  # written 2023-07-10 by str()
+    assert dialect.athena_value(Decimal("10.3")) == Decimal("10.3")
 
 
 def test_joda_patterns():
