@@ -5,10 +5,13 @@ How files become rows:
 
 - Every file under LOGS is classified by its content (``investigate.forms``) and counted; only files of an
   event form are read, so digests, Insights, Config files and other JSON are never counted as loaded.
-- Trail log files are read by DuckDB in batches of files, each as one document (``read_json_objects``
-  and a lenient ``json_transform`` into the schema), through links named by file id so that no path is
-  ever expanded as a glob (``x*.json``); JSON lines are tagged with file and line first. Bounded memory:
-  one batch at a time, rows go to a database file, never to a whole-set table in memory.
+- Trail log files as CloudTrail writes them (compact, each record starting with eventVersion) are cut
+  between records into tagged lines ``{"f": <file id>, "p": "Records[i]", "r": <record>}`` (two threads,
+  at most 32 files ahead) and read by DuckDB's typed line reader, a row group per batch; JSON lines are
+  tagged the same way. Other shapes of ``{"Records": [...]}`` are read by DuckDB as whole documents
+  (``read_json_objects`` and a lenient ``json_transform``) through links named by file id. No evidence
+  path is ever given to DuckDB, so none is expanded as a glob (``x*.json``). Bounded memory: one batch
+  at a time, rows go to a database file, never to a whole-set table in memory.
 - A file DuckDB cannot read whole, a file where a record may not fit the schema (``MISFIT``) or holds an
   eventTime that is not an ISO-8601 time, and the other forms (lookup-events output, event arrays) go
   through Python record by record: a bad record is reported with its file, its position and why, and
