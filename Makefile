@@ -23,17 +23,17 @@ $(STAMP): requirements.txt requirements-dev.txt policies/requirements.txt
 venv: $(STAMP)
 
 plan: $(STAMP)
-	@$(VPY) -W ignore::DeprecationWarning -m preflight --program "$(PROGRAM)" --stack "$(STACK)" \
+	@$(VPY) -W ignore::DeprecationWarning -m audit_baseline plan --program "$(PROGRAM)" --stack "$(STACK)" \
 		--format "$(FORMAT)" $(if $(POLICY_CONFIG),--policy-config "$(POLICY_CONFIG)") $(if $(STATE),--state "$(STATE)")
 
 # The saved investigations over local CloudTrail logs (no arguments: list them).
 query: $(STAMP)
-	@$(VPY) -m investigate $(if $(Q),--query "$(Q)") $(if $(SQL),--sql "$(SQL)") $(if $(LOGS),--logs "$(LOGS)") \
+	@$(VPY) -m audit_baseline query $(if $(Q),--query "$(Q)") $(if $(SQL),--sql "$(SQL)") $(if $(LOGS),--logs "$(LOGS)") \
 		$(if $(AS_OF),--as-of "$(AS_OF)") $(if $(PARAMS),--params "$(PARAMS)") --format "$(if $(FORMAT),$(FORMAT),text)"
 
 # Offline CloudTrail log-integrity validation of a bucket copy (see README).
 verify: $(STAMP)
-	@$(VPY) -m integrity --logs "$(LOGS)" --keys "$(KEYS)" $(if $(SIGNATURES),--signatures "$(SIGNATURES)") \
+	@$(VPY) -m audit_baseline verify --logs "$(LOGS)" --keys "$(KEYS)" $(if $(SIGNATURES),--signatures "$(SIGNATURES)") \
 		$(if $(FROM),--from "$(FROM)") $(if $(TO),--to "$(TO)") --format "$(if $(FORMAT),$(FORMAT),text)"
 
 test: $(STAMP)

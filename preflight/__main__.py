@@ -11,17 +11,26 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="preflight", description=__doc__)
-    parser.add_argument("--program", default=str(ROOT), help="Pulumi Python project directory (default: this one)")
+def main(argv=None, prog: str = "preflight") -> int:
+    parser = argparse.ArgumentParser(prog=prog, description=__doc__)
+    parser.add_argument("--program", default=None,
+                        help="Pulumi project directory (default: this repository's program in a checkout; "
+                             "installed, the project holding the current directory)")
     parser.add_argument("--stack", default="dev", help="stack name; reads Pulumi.<stack>.yaml (default: dev)")
     parser.add_argument("--format", choices=("text", "json", "sarif"), default="text")
     parser.add_argument("--policy-config", default=None, help="JSON file as for --policy-pack-config")
-    parser.add_argument("--pack", default=str(ROOT / "policies"), help="policy pack directory")
+    parser.add_argument("--pack", default=None, help="policy pack directory (default: the audit pack)")
     parser.add_argument("--account", default="123456789012", help="account id the mocks answer with")
     parser.add_argument("--state", default=None,
                         help="judge a `pulumi stack export` file instead of running a program")
     args = parser.parse_args(argv)
+    from audit_baseline.locations import default_pack, default_program
+    if args.program is None and not args.state and not (default_program() / "Pulumi.yaml").is_file():
+        print(f"error: no Pulumi.yaml in {Path.cwd()} or a parent directory; give --program <project directory>",
+              file=sys.stderr)
+        return 2
+    args.program = args.program or str(default_program())
+    args.pack = args.pack or str(default_pack())
 
     from .plan import plan  # heavy imports after argument parsing
     from .runner import UsageError
