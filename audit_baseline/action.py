@@ -3,14 +3,16 @@ and its step outputs.
 
 Inputs arrive as environment variables (a composite action passes them through ``env:``, which keeps
 them out of the shell's source): ``AUDIT_BASELINE_PROGRAM``, ``_STACK``, ``_POLICY_CONFIG``, ``_FORMAT``
-(text, json or sarif: the report printed to the job's log), ``_STRICT`` (true: advisory diagnostics fail
-the gate too) and ``_REPORTS`` (the folder the reports are written to). The plan runs once, as
+(text, json or sarif: the report printed to the job's log), ``_STRICT`` (true: as ``plan --strict``,
+resources the gate could not judge fail it too) and ``_REPORTS`` (the folder the reports are written
+to). The plan runs once, as
 ``audit-baseline plan --format json``; the SARIF file for code scanning and the log's report are made
 from that one document, so they cannot disagree.
 
 Step outputs (GitHub's ``$GITHUB_OUTPUT`` file, ``name=value`` lines; see "Setting an output parameter"
 in GitHub's workflow commands documentation): ``resources``, ``mandatory``, ``advisory`` (the JSON
-summary's counts), ``status`` (0 passed, 1 failed, 2 could not plan), ``report`` (the JSON file) and
+summary's counts, and ``unjudged``), ``status`` (the plan's exit status: 0 passed, 1 failed, 2 could not
+plan), ``report`` (the JSON file) and
 ``sarif-file``. A job summary table goes to ``$GITHUB_STEP_SUMMARY`` when that is set.
 
 Exit status: always 0 once the inputs are understood (the Action's last step fails the job on
@@ -27,7 +29,7 @@ from pathlib import Path
 from typing import Mapping, Optional
 
 FORMATS = ("text", "json", "sarif")
-COUNTS = ("resources", "mandatory", "advisory")
+COUNTS = ("resources", "mandatory", "advisory", "unjudged")
 
 
 def _flag(name: str, value: str) -> bool:
@@ -35,11 +37,6 @@ def _flag(name: str, value: str) -> bool:
     if lowered in ("true", "false"):
         return lowered == "true"
     raise ValueError(f"input {name}: {value!r} is not true or false")
-
-
-def gate_status(summary: Mapping[str, int], strict: bool) -> int:
-    """1 when the gate fails: any mandatory diagnostic, or with ``strict`` any advisory one too."""
-    return 1 if summary["mandatory"] or (strict and summary["advisory"]) else 0
 
 
 def run(env: Mapping[str, str], stdout=sys.stdout, stderr=sys.stderr) -> int:
@@ -60,6 +57,8 @@ def run(env: Mapping[str, str], stdout=sys.stdout, stderr=sys.stderr) -> int:
     argv = ["--program", program, "--stack", stack, "--format", "json"]
     if policy_config:
         argv += ["--policy-config", policy_config]
+    if strict:
+        argv.append("--strict")
     captured = io.StringIO()
     with contextlib.redirect_stdout(captured):
         planned = plan_main(argv, prog="audit-baseline plan")
@@ -82,10 +81,9 @@ def run(env: Mapping[str, str], stdout=sys.stdout, stderr=sys.stderr) -> int:
     elif fmt == "sarif":
         stdout.write(json.dumps(sarif, indent=2) + "\n")
     else:
-        stdout.write(to_text(document))
-    summary = document["summary"]
-    status = gate_status(summary, strict)
-    outputs.update({name: str(summary[name]) for name in COUNTS}, status=str(status),
+        stdout.write(to_text(document, strict=strict))
+    summary, status = document["summary"], planned
+    outputs.update({name: str(summary.get(name, 0)) for name in COUNTS}, status=str(status),
                    report=str(report), **{"sarif-file": str(sarif_file)})
     _write_outputs(env, outputs)
     _write_job_summary(env, stack, summary, status, strict)
@@ -109,11 +107,13 @@ def _write_job_summary(env: Mapping[str, str], stack: str, summary: Mapping[str,
     verdict = "failed" if status else "passed"
     with open(path, "a", encoding="utf-8") as handle:
         handle.write(f"### Offline plan of stack `{stack}`: {verdict}{' (strict)' if strict else ''}\n\n"
-                     "| resources | mandatory | advisory |\n|---|---|---|\n"
-                     f"| {summary['resources']} | {summary['mandatory']} | {summary['advisory']} |\n")
+                     "| resources | mandatory | advisory | unjudged |\n|---|---|---|---|\n"
+                     f"| {summary['resources']} | {summary['mandatory']} | {summary['advisory']} "
+                     f"| {summary.get('unjudged', 0)} |\n")
 
 
 if __name__ == "__main__":
     import warnings
     warnings.filterwarnings("ignore", category=DeprecationWarning)
+    os.environ.setdefault("GRPC_ENABLE_FORK_SUPPORT", "false")  # as `python -m preflight` starts
     sys.exit(run(os.environ))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import difflib
 import importlib
+import os
 import sys
 import warnings
 from typing import Callable, Optional, Sequence
@@ -60,6 +61,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         print(f"{PROG}: error: unknown command {name!r}" + (f"; did you mean {close[0]!r}?" if close else "")
               + f" (commands: {', '.join(COMMANDS)})", file=sys.stderr)
         return 2
-    # The SDKs warn about deprecated AWS resource classes at import; the report is the output.
+    # As `python -m preflight` starts: the SDKs' deprecation warnings are not the report, and the gate
+    # forks children while gRPC threads run (gRPC's fork handlers are not needed and would warn).
     warnings.filterwarnings("ignore", category=DeprecationWarning)
+    os.environ.setdefault("GRPC_ENABLE_FORK_SUPPORT", "false")
     return command_main(name)(rest, prog=f"{PROG} {name}")

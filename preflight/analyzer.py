@@ -10,6 +10,7 @@ import select
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Optional
@@ -72,10 +73,27 @@ class PackClient:
             return
         if not (self.pack_dir / "PulumiPolicy.yaml").is_file():
             raise PackError(f"{self.pack_dir}: no PulumiPolicy.yaml (not a policy pack)")
+        from . import processes
         env = dict(os.environ, PYTHONUNBUFFERED="1")
-        self.process = subprocess.Popen(
+        self.process = processes.start(
             [self.python, "-u", "-m", "pulumi.policy", "127.0.0.1:0", str(self.pack_dir)],
-            cwd=self.pack_dir, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+            cwd=self.pack_dir, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+        self._stderr: list[bytes] = []
+        self._drain = threading.Thread(target=self._read_stderr, args=(self.process.stderr,), daemon=True)
+        self._drain.start()
+
+    def _read_stderr(self, stream) -> None:
+        """Drain the pack's stderr all along (a full pipe would block the pack), keeping it to show."""
+        for chunk in iter(lambda: stream.read1(65536) if hasattr(stream, "read1") else stream.read(65536), b""):
+            self._stderr.append(chunk)
+
+    def stderr_text(self, wait: float = 0.5) -> str:
+        """What the pack wrote to stderr so far (its tracebacks, a policy's prints)."""
+        if getattr(self, "_drain", None) is not None and self.process is not None and self.process.poll() is not None:
+            self._drain.join(timeout=wait)
+        else:
+            time.sleep(min(wait, 0.1))
+        return b"".join(getattr(self, "_stderr", [])).decode(errors="replace").strip()
 
     def start(self) -> None:
         if self.stub is not None:
@@ -106,27 +124,40 @@ class PackClient:
             elif self.process.poll() is not None:
                 break
         self.stop()
-        stderr = self.process.stderr.read().decode(errors="replace") if self.process.stderr else ""
+        stderr = self.stderr_text()
         raise PackError(f"the policy pack in {self.pack_dir} did not start (no port on stdout"
                         f"{'; exit status ' + str(self.process.returncode) if self.process.returncode is not None else ''})"
                         + (f":\n{stderr.strip()}" if stderr.strip() else ""))
 
-    def stop(self) -> None:
+    def stop(self, graceful: bool = True) -> None:
+        """Stop the pack: SIGINT (the SDK stops its server cleanly), or at once when ``graceful`` is False."""
         if self.channel is not None:
             self.channel.close()
             self.channel = None
             self.stub = None
-        if self.process is not None and self.process.poll() is None:
+        if graceful and self.process is not None and self.process.poll() is None:
             self.process.send_signal(signal.SIGINT)  # the SDK stops its server cleanly on SIGINT
             try:
                 self.process.wait(timeout=5)
             except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+                pass
+        if self.process is not None:
+            from . import processes
+            processes.kill(self.process)  # and anything a policy started
+
+    def _ask(self, what: str, call, request):
+        """One RPC; a failure (a policy raising, the pack dying) is a PackError showing the pack's stderr."""
+        try:
+            return call(request)
+        except grpc.RpcError as error:
+            details = error.details() if hasattr(error, "details") else str(error)
+            stderr = self.stderr_text()
+            raise PackError(f"the policy pack failed while {what}: {details}"
+                            + (f"\n{stderr}" if stderr else "")) from None
 
     # -- the protocol --
     def info(self) -> analyzer_pb2.AnalyzerInfo:
-        return self.stub.GetAnalyzerInfo(empty_pb2.Empty())
+        return self._ask("describing its policies", self.stub.GetAnalyzerInfo, empty_pb2.Empty())
 
     def plugin_version(self) -> str:
         return self.stub.GetPluginInfo(empty_pb2.Empty()).version
@@ -138,15 +169,15 @@ class PackClient:
             properties = {k: v for k, v in entry.items() if k != "enforcementLevel"}
             request.policyConfig[name].CopyFrom(analyzer_pb2.PolicyConfig(
                 enforcementLevel=LEVELS[entry["enforcementLevel"]], properties=struct(properties)))
-        self.stub.Configure(request)
+        self._ask("being configured", self.stub.Configure, request)
 
     def analyze(self, resource) -> analyzer_pb2.AnalyzeResponse:
-        return self.stub.Analyze(analyzer_pb2.AnalyzeRequest(
+        return self._ask(f"judging {resource.urn}", self.stub.Analyze, analyzer_pb2.AnalyzeRequest(
             type=resource.type, properties=struct(resource.inputs), urn=resource.urn, name=resource.name,
             options=resource_options({**resource.options(), "parent": resource.parent})))
 
     def analyze_stack(self, resources: Iterable) -> analyzer_pb2.AnalyzeResponse:
-        return self.stub.AnalyzeStack(analyzer_pb2.AnalyzeStackRequest(resources=[
+        return self._ask("judging the stack", self.stub.AnalyzeStack, analyzer_pb2.AnalyzeStackRequest(resources=[
             analyzer_pb2.AnalyzerResource(
                 type=r.type, properties=struct(r.inputs), urn=r.urn, name=r.name,
                 options=resource_options({**r.options(), "parent": r.parent}), parent=r.parent or "",
@@ -156,7 +187,7 @@ class PackClient:
             for r in resources]))
 
     def remediate(self, resource) -> analyzer_pb2.RemediateResponse:
-        return self.stub.Remediate(analyzer_pb2.AnalyzeRequest(
+        return self._ask(f"remediating {resource.urn}", self.stub.Remediate, analyzer_pb2.AnalyzeRequest(
             type=resource.type, properties=struct(resource.inputs), urn=resource.urn, name=resource.name,
             options=resource_options({**resource.options(), "parent": resource.parent})))
 

@@ -1,7 +1,7 @@
 """The plan: program under mocks -> every resource through the pack -> one report document."""
 from __future__ import annotations
 
-import contextlib
+import os
 import sys
 from pathlib import Path
 from typing import Optional
@@ -10,31 +10,66 @@ from google.protobuf import json_format
 
 from .analyzer import PackClient, PackError, PolicyConfigError, diagnostics, effective_config
 from .report import to_json
-from .runner import ProgramConfigError, Project, load_policy_config, run_program
+from .runner import Project, load_policy_config
 
 
 def plan(program: Path, stack: str, pack_dir: Path, policy_config: Optional[str] = None,
-         account_id: str = "123456789012") -> Optional[dict]:
-    """Return the report document, or None after printing a configuration error to stderr."""
+         account_id: str = "123456789012", timeout: float = 300.0, stack_outputs: Optional[str] = None,
+         organization: Optional[str] = None) -> Optional[dict]:
+    """Run the program against the offline engine, in its own process and environment, judge every
+    registration with the pack (started meanwhile), and return the report document; None after printing
+    an error (the program's, its dependencies' or the gate's) to stderr."""
+    import time
+    from .engine import OfflineEngine
+    from .environment import DependencyError, interpreter_for
+    from .launcher import ProgramFailed, run_python
+
+    began = time.monotonic()
     project = Project.load(program)
     config, secret_keys = project.stack_config(stack)
     user_policy_config = load_policy_config(policy_config)
+    account = resolve_account(account_id)
+    outputs = load_stack_outputs(stack_outputs)
     pack = PackClient(pack_dir)
+    document = None
     try:
         pack.launch()  # the pack starts while the program runs
         try:
-            # Whatever the program prints must not reach stdout, which belongs to the report.
-            with contextlib.redirect_stdout(sys.stderr):
-                registrations = run_program(project, stack, config, secret_keys, account_id=account_id)
-        except ProgramConfigError as error:
+            interpreter = interpreter_for(project.directory, project.virtualenv, timeout=timeout)
+            engine = OfflineEngine(project.name, stack, region=config.get("aws:region") or "us-east-1",
+                                   account=account, stack_outputs=outputs)
+            record = run_python(interpreter, project.main, project.directory, project.name, stack,
+                                organization or os.environ.get("PULUMI_ORGANIZATION") or "organization",
+                                config, secret_keys, engine, timeout, deadline=began + timeout)
+        except DependencyError as error:
+            print(f"error: the program's dependencies: {error}", file=sys.stderr)
+            return None
+        except ProgramFailed as error:
             print(f"error: {error}", file=sys.stderr)
             return None
-        return judge(registrations, stack, pack_dir, user_policy_config, pack)
+        document = judge(record.registrations, stack, pack_dir, user_policy_config, pack,
+                         unjudged=record.unjudged)
+        document["invented"] = [{"token": token, "calls": calls} for token, calls in sorted(record.invented.items())]
+        document["stackReferences"] = [{"name": name, "outputs": state}
+                                       for name, state in sorted(record.stack_references.items())]
+        return document
     except (PolicyConfigError, PackError) as error:
         print(f"error: {error}", file=sys.stderr)
         return None
     finally:
-        pack.stop()
+        pack.stop(graceful=document is not None)
+
+
+def resolve_account(value: Optional[str]):
+    """``--account``: an account description file (issue 12's contract) or a bare 12-digit account id."""
+    from .account_seam import account_from_option
+    return account_from_option(value)
+
+
+def load_stack_outputs(path: Optional[str]):
+    """``STACK_OUTPUTS``: {"<org>/<project>/<stack>": {"<output>": value}} -> a lookup by stack name."""
+    from .account_seam import stack_outputs_from_file
+    return stack_outputs_from_file(path)
 
 
 def plan_state(state: str, pack_dir: Path, policy_config: Optional[str] = None) -> Optional[dict]:
@@ -50,7 +85,7 @@ def plan_state(state: str, pack_dir: Path, policy_config: Optional[str] = None) 
 
 
 def judge(registrations, stack: str, pack_dir: Path, user_policy_config: dict,
-          client: Optional[PackClient] = None) -> dict:
+          client: Optional[PackClient] = None, unjudged: Optional[list] = None) -> dict:
     """Send every resource to the pack as the engine does during preview and collect what it says."""
     with (client or PackClient(pack_dir)) as pack:
         info = pack.info()
@@ -78,7 +113,7 @@ def judge(registrations, stack: str, pack_dir: Path, user_policy_config: dict,
                           "enforcementLevel": config[p.name]["enforcementLevel"],
                           "remediationSteps": p.remediation_steps, "url": p.url, "tags": list(p.tags)}
                  for p in info.policies}
-    document = to_json(stack, registrations, found, remediations, pack_meta)
+    document = to_json(stack, registrations, found, remediations, pack_meta, unjudged or [])
     document["rules"] = rules
     return document
 

@@ -25,29 +25,37 @@ def canonical_order(registrations: Sequence) -> list:
 
 
 def to_json(stack: str, registrations: Sequence, diagnostics: Sequence[Mapping[str, Any]],
-            remediations: Sequence[Mapping[str, Any]], pack: Mapping[str, Any]) -> dict:
-    """The ``make -s plan FORMAT=json`` document. Keys are a contract: extend, never change."""
+            remediations: Sequence[Mapping[str, Any]], pack: Mapping[str, Any],
+            unjudged: Sequence[Mapping[str, Any]] = ()) -> dict:
+    """The ``make -s plan FORMAT=json`` document. Keys are a contract: extend, never change.
+
+    ``unjudged``: resources the gate could not judge, ``[{"urn", "type", "why"}]`` (remote components).
+    Secret input values are printed as ``[secret]``, as the CLI prints them.
+    """
+    from .wire import redact
     registrations = canonical_order(registrations)
     position = {r.urn: i for i, r in enumerate(registrations)}
     diagnostics = sorted(diagnostics, key=lambda d: (position.get(d["urn"], -1), d["policy"], d["message"]))
     document = {
         "stack": stack,
         "resources": [{"urn": r.urn, "type": r.type, "name": r.name, "parent": r.parent, "custom": r.custom,
-                       "inputs": r.inputs, "options": r.options(), "source": r.source} for r in registrations],
+                       "inputs": redact(r.inputs), "options": r.options(), "source": r.source} for r in registrations],
         "diagnostics": list(diagnostics),
         "summary": {
             "resources": len(registrations),
             "mandatory": sum(1 for d in diagnostics if d["enforcementLevel"] == "mandatory"),
             "advisory": sum(1 for d in diagnostics if d["enforcementLevel"] == "advisory"),
+            "unjudged": len(unjudged),
         },
         "pack": dict(pack),
+        "unjudged": sorted((dict(u) for u in unjudged), key=lambda u: u["urn"]),
     }
     if remediations:
         document["remediations"] = list(remediations)
     return document
 
 
-def to_text(document: Mapping[str, Any]) -> str:
+def to_text(document: Mapping[str, Any], strict: bool = False) -> str:
     resources = document["resources"]
     by_parent: dict[Any, list] = {}
     for r in resources:
@@ -102,8 +110,24 @@ def to_text(document: Mapping[str, Any]) -> str:
         lines.append(f"[remediated] {r['policy']}: {names.get(r['urn'], r['urn'])}")
     if document.get("remediations"):
         lines.append("")
+    for u in document.get("unjudged", []):
+        lines.append(f"[unjudged] {u['type']} {u['urn'].rsplit('::', 1)[-1]}: {u['why']}")
+    for i in document.get("invented", []):
+        lines.append(f"[invented] data source {i['token']}: no typed answer known offline; every field was "
+                     "filled with a placeholder")
+    for ref in document.get("stackReferences", []):
+        if ref["outputs"] == "unknown":
+            lines.append(f"[unknown] stack reference {ref['name']}: its outputs are unknown (give them with "
+                         "STACK_OUTPUTS)")
+    if any(document.get(k) for k in ("unjudged", "invented")) or \
+            any(r["outputs"] == "unknown" for r in document.get("stackReferences", [])):
+        lines.append("")
     summary = document["summary"]
-    verdict = "FAILED: mandatory policy violations" if summary["mandatory"] else "passed"
+    unjudged = summary.get("unjudged", 0)
+    verdict = "FAILED: mandatory policy violations" if summary["mandatory"] else \
+        "FAILED: unjudged resources (strict)" if unjudged and strict else "passed"
+    warning = (f" WARNING: {unjudged} resource{'s' if unjudged != 1 else ''} not judged "
+               "(see [unjudged] above).") if unjudged else ""
     lines.append(f"Summary: {summary['resources']} resources, {summary['mandatory']} mandatory and "
-                 f"{summary['advisory']} advisory diagnostics. {verdict}.")
+                 f"{summary['advisory']} advisory diagnostics. {verdict}.{warning}")
     return "\n".join(lines) + "\n"

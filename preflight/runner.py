@@ -30,6 +30,8 @@ class Project:
     directory: Path
     name: str
     main: Path
+    virtualenv: Optional[str] = None
+    """``runtime.options.virtualenv`` of Pulumi.yaml (relative to the directory), when named."""
 
     @classmethod
     def load(cls, directory: Path) -> "Project":
@@ -46,14 +48,19 @@ class Project:
             main = main / "__main__.py"
         if not main.is_file():
             raise UsageError(f"{spec}: the program's entry point {main} does not exist")
-        return cls(directory=directory, name=str(data["name"]), main=main)
+        options = runtime.get("options") if isinstance(runtime, dict) else None
+        virtualenv = options.get("virtualenv") if isinstance(options, dict) else None
+        return cls(directory=directory, name=str(data["name"]), main=main,
+                   virtualenv=str(virtualenv) if virtualenv else None)
 
     def stack_config(self, stack: str) -> tuple[dict[str, str], list[str]]:
         """The stack's config as the language host hands it to the program: ``namespace:key`` -> text.
 
-        Structured values become JSON text; secure values cannot be decrypted offline and become a
-        placeholder marked secret.
+        Structured values become JSON text; secure values are decrypted as the CLI does when the stack uses
+        the passphrase secrets manager and ``PULUMI_CONFIG_PASSPHRASE`` is set (:mod:`preflight.secrets`),
+        otherwise they become a placeholder; either way they are marked secret.
         """
+        from .secrets import Decrypter
         path = self.directory / f"Pulumi.{stack}.yaml"
         if not path.is_file():
             available = sorted(p.name[len("Pulumi."):-len(".yaml")] for p in self.directory.glob("Pulumi.*.yaml"))
@@ -61,10 +68,12 @@ class Project:
                              + (f" (stacks: {', '.join(available)})" if available else ""))
         data = yaml.safe_load(path.read_text()) or {}
         config, secret_keys = {}, []
+        decrypter = None
         for key, value in (data.get("config") or {}).items():
             full = key if ":" in key else f"{self.name}:{key}"
             if isinstance(value, dict) and set(value) == {"secure"}:
-                config[full] = "[secret]"
+                decrypter = decrypter or Decrypter.for_stack(path, data)
+                config[full] = decrypter.decrypt(value["secure"], full, path)
                 secret_keys.append(full)
             elif isinstance(value, (dict, list)):
                 config[full] = json.dumps(value)

@@ -16,7 +16,7 @@ ACTION = yaml.safe_load((ROOT / "action.yml").read_text())
 USE = yaml.safe_load((ROOT / ".github/workflows/gate-action.yml").read_text())
 LAB = ROOT / "examples/public-bucket-lab"
 INPUTS = {"program", "stack", "policy-config", "format", "strict", "upload-sarif"}
-OUTPUTS = {"resources", "mandatory", "advisory", "status", "report", "sarif-file"}
+OUTPUTS = {"resources", "mandatory", "advisory", "unjudged", "status", "report", "sarif-file"}
 
 
 def test_declared_inputs_and_outputs():
@@ -88,8 +88,8 @@ def test_the_lab_fails_and_the_outputs_are_the_json_summary(tmp_path):
     assert status == 0, stderr
     report = json.loads((tmp_path / "audit-baseline/plan.json").read_text())
     assert json.loads(stdout) == report
-    assert report["summary"] == {"resources": 7, "mandatory": 3, "advisory": 1}
-    assert outputs == {"resources": "7", "mandatory": "3", "advisory": "1", "status": "1",
+    assert report["summary"] == {"resources": 7, "mandatory": 3, "advisory": 1, "unjudged": 0}
+    assert outputs == {"resources": "7", "mandatory": "3", "advisory": "1", "unjudged": "0", "status": "1",
                        "report": str(tmp_path / "audit-baseline/plan.json"),
                        "sarif-file": str(tmp_path / "audit-baseline/plan.sarif")}
     sarif = json.loads((tmp_path / "audit-baseline/plan.sarif").read_text())
@@ -99,17 +99,21 @@ def test_the_lab_fails_and_the_outputs_are_the_json_summary(tmp_path):
         ("restricted-ssh", "error", "examples/public-bucket-lab/__main__.py"),
         ("s3-bucket-public-read-prohibited", "error", "examples/public-bucket-lab/__main__.py"),
         ("s3-bucket-ssl-requests-only", "warning", "examples/public-bucket-lab/__main__.py")]
-    assert "| 7 | 3 | 1 |" in (tmp_path / "summary.md").read_text()
+    assert "| 7 | 3 | 1 | 0 |" in (tmp_path / "summary.md").read_text()
 
 
-def test_strict_fails_on_advisory_diagnostics(tmp_path):
+def test_policy_config_and_strict_are_the_plans(tmp_path):
+    """policy-config is --policy-config; strict is --strict (unjudged resources fail the gate)."""
     config = tmp_path / "all-advisory.json"
     config.write_text('{"all": "advisory"}')
     _, lenient, stdout, _ = action(tmp_path, program=str(LAB), stack="lab", policy_config=str(config))
     assert (lenient["mandatory"], lenient["advisory"], lenient["status"]) == ("0", "4", "0")
     assert stdout.endswith("Summary: 7 resources, 0 mandatory and 4 advisory diagnostics. passed.\n")
-    _, strict, _, _ = action(tmp_path, program=str(LAB), stack="lab", policy_config=str(config), strict="true")
-    assert (strict["mandatory"], strict["advisory"], strict["status"]) == ("0", "4", "1")
+    remote = ROOT / "tests/programs/gate-remote-component"
+    _, unjudged, _, _ = action(tmp_path, program=str(remote), stack="test")
+    assert (unjudged["unjudged"], unjudged["mandatory"], unjudged["status"]) == ("1", "0", "0")
+    _, strict, _, _ = action(tmp_path, program=str(remote), stack="test", strict="true")
+    assert (strict["unjudged"], strict["mandatory"], strict["status"]) == ("1", "0", "1")
 
 
 @pytest.mark.parametrize("inputs, message", [
@@ -125,5 +129,5 @@ def test_a_program_that_cannot_be_planned_sets_status_2(tmp_path):
     status, outputs, stdout, stderr = action(tmp_path, program=str(LAB), stack="nope")
     assert (status, stdout) == (0, "")
     assert outputs == {"report": "", "sarif-file": "", "resources": "", "mandatory": "", "advisory": "",
-                       "status": "2"}
+                       "unjudged": "", "status": "2"}
     assert stderr == f"error: no stack 'nope': Pulumi.nope.yaml not found in {LAB} (stacks: lab)\n"

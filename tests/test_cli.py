@@ -40,7 +40,8 @@ def test_commands_are_listed_and_an_unknown_one_is_a_usage_error():
 
 
 @pytest.mark.parametrize("command, expected", [
-    ("plan", {"--program", "--stack", "--format", "--policy-config", "--pack", "--account", "--state"}),
+    ("plan", {"--program", "--stack", "--format", "--policy-config", "--pack", "--account", "--state",
+              "--timeout", "--strict", "--stack-outputs"}),
     ("query", {"--query", "--sql", "--logs", "--as-of", "--params", "--format"}),
     ("verify", {"--logs", "--keys", "--signatures", "--from", "--to", "--format"}),
 ])

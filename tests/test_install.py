@@ -48,7 +48,7 @@ def test_installed_command_plans_the_lab_from_another_directory(installed, tmp_p
         ("s3-bucket-public-read-prohibited", "mandatory", "lab-website"),
         ("s3-bucket-ssl-requests-only", "advisory", "lab-website"),
     ]
-    assert document["summary"] == {"resources": 7, "mandatory": 3, "advisory": 1}
+    assert document["summary"] == {"resources": 7, "mandatory": 3, "advisory": 1, "unjudged": 0}
     assert document["pack"]["name"] == "aws-audit-baseline"
     # The code that ran is the installed copy, not the checkout's.
     where = subprocess.run([str(installed / "python"), "-c", "import preflight, audit_baseline.locations as l;"

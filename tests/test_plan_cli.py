@@ -50,7 +50,8 @@ def test_contract_shape(dev_json):
         assert set(resource) >= RESOURCE_KEYS
         assert {"protect", "retainOnDelete", "dependsOn"} <= set(resource["options"])
     assert dev_json["summary"] == {"resources": len(dev_json["resources"]), "mandatory": 0,
-                                   "advisory": len(dev_json["diagnostics"])}
+                                   "advisory": len(dev_json["diagnostics"]), "unjudged": 0}
+    assert (dev_json["unjudged"], dev_json["invented"], dev_json["stackReferences"]) == ([], [], [])
     for d in dev_json["diagnostics"]:
         assert set(d) == DIAGNOSTIC_KEYS and d["enforcementLevel"] == "advisory"
 
@@ -84,7 +85,7 @@ def test_mandatory_violations_exit_1_with_exact_diagnostics():
         ("cloud-trail-encryption-enabled", "mandatory", "medium", bad_urn),
         ("cloud-trail-log-file-validation-enabled", "mandatory", "medium", bad_urn),
         ("multi-region-cloudtrail-enabled", "advisory", "high", bad_urn)]
-    assert document["summary"] == {"resources": 3, "mandatory": 2, "advisory": 1}
+    assert document["summary"] == {"resources": 3, "mandatory": 2, "advisory": 1, "unjudged": 0}
 
 
 def test_policy_config_all_advisory_exits_0(tmp_path):
@@ -124,9 +125,10 @@ def test_unknown_stack_exits_2():
 
 
 def test_bad_settings_exit_2_with_the_named_key_and_no_traceback(tmp_path):
-    for part in ("Pulumi.yaml", "__main__.py", "components", "policies"):
+    for part in ("Pulumi.yaml", "__main__.py", "components", "cloudtrail", "policies"):
         source = ROOT / part
         (shutil.copytree if source.is_dir() else shutil.copy)(source, tmp_path / part)
+    (tmp_path / ".venv").symlink_to(ROOT / ".venv")  # the virtualenv Pulumi.yaml names
     (tmp_path / "Pulumi.bad.yaml").write_text(
         "config:\n  aws:region: us-east-1\n  audit-baseline:expireAfterDays: 30\n  audit-baseline:trailNme: x\n")
     result = plan("FORMAT=json", "STACK=bad", program=tmp_path)

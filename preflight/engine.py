@@ -1,0 +1,336 @@
+"""The engine side of Pulumi's protocol, served offline: what `pulumi preview` serves a language runtime.
+
+A program (any language whose SDK is installed) connects to two gRPC services on 127.0.0.1:
+
+- ``pulumirpc.ResourceMonitor``: RegisterResource, RegisterResourceOutputs, ReadResource, Invoke, Call,
+  SupportsFeature / GetDeploymentInfo, RegisterPackage, SignalAndWaitForShutdown;
+- ``pulumirpc.Engine``: Log, GetRootResource, SetRootResource.
+
+Every registration is recorded as the engine would send it to an analyzer (type, name, inputs with
+resource references resolved to the referenced id or URN, parent, options, dependencies, provider,
+source position). What a provider would compute is answered with plausible AWS-shaped values
+(:class:`preflight.mocks.AwsMocks`), so policies judge what ``pulumi up`` would judge; data sources are
+answered by :mod:`preflight.datasources`; stack references from a ``STACK_OUTPUTS`` file. A remote
+component (``remote: true``: awsx, eks, ...), which only its provider plugin can build, is recorded as
+*unjudged*. Features served as the CLI serves them (sdk/proto/resource.proto): secrets, resource
+references, output values, alias specs, deletedWith.
+"""
+from __future__ import annotations
+
+import hashlib
+import sys
+import threading
+import uuid
+from concurrent import futures
+from dataclasses import dataclass, field
+from typing import Any, Callable, Optional
+
+import grpc
+from google.protobuf import empty_pb2
+from pulumi.runtime.proto import (engine_pb2, engine_pb2_grpc, provider_pb2, resource_pb2,
+                                  resource_pb2_grpc)
+
+from . import wire
+from .mocks import AUTONAMED, STACK_TYPE, AwsMocks, Registration
+
+STACK_REFERENCE = "pulumi:pulumi:StackReference"
+FEATURES = {"secrets", "resourceReferences", "outputValues", "aliasSpecs", "deletedWith"}
+FEATURE_ENUMS = [resource_pb2.RESOURCE_MONITOR_FEATURE_SECRETS,
+                 resource_pb2.RESOURCE_MONITOR_FEATURE_RESOURCE_REFERENCES,
+                 resource_pb2.RESOURCE_MONITOR_FEATURE_OUTPUT_VALUES,
+                 resource_pb2.RESOURCE_MONITOR_FEATURE_ALIAS_SPECS,
+                 resource_pb2.RESOURCE_MONITOR_FEATURE_DELETED_WITH]
+
+
+@dataclass
+class InvokeAnswer:
+    """What a data source answered: ``result`` (camelCase outputs), ``invented`` (no typed answer known:
+    every field filled), ``failure`` (an error message as the provider would fail, or None)."""
+
+    result: dict
+    invented: bool = False
+    failure: Optional[str] = None
+
+
+def _datasource_answerer(account, region: str) -> Callable[[str, dict], InvokeAnswer]:
+    """preflight.datasources when present; otherwise today's mock answers (caller identity, partition,
+    region; anything else an empty, invented answer)."""
+    try:
+        from .datasources import answer_invoke  # built beside this module (issue 11)
+    except ImportError:
+        answer_invoke = None
+    if answer_invoke is not None:
+        def answer(token: str, args: dict) -> InvokeAnswer:
+            given = answer_invoke(token, args, account)
+            return InvokeAnswer(dict(given.result), bool(given.invented), given.failure)
+        return answer
+    mocks = AwsMocks(account_id=getattr(account, "account_id", "123456789012"), region=region,
+                     partition=getattr(account, "partition", "aws"))
+
+    def fallback(token: str, args: dict) -> InvokeAnswer:
+        import pulumi
+        result = mocks.call(pulumi.runtime.MockCallArgs(token=token, args=args, provider=""))
+        return InvokeAnswer(result, invented=not result)
+    return fallback
+
+
+@dataclass
+class EngineRecord:
+    """What one program run told the engine."""
+
+    registrations: list = field(default_factory=list)
+    unjudged: list = field(default_factory=list)
+    invented: dict = field(default_factory=dict)        # token -> number of calls answered by invention
+    stack_references: dict = field(default_factory=dict)  # name -> "known" | "unknown"
+    errors: list = field(default_factory=list)          # the program's error logs (engine.Log ERROR)
+    gate_errors: list = field(default_factory=list)     # failures of this engine itself
+    shutdown_signalled: bool = False
+    root_urn: str = ""
+
+
+class OfflineEngine:
+    """Serve the monitor and engine services; ``start()`` returns (monitor address, engine address)."""
+
+    def __init__(self, project: str, stack: str, region: str = "us-east-1", account=None,
+                 stack_outputs: Optional[Callable[[str], Optional[dict]]] = None,
+                 log: Callable[[str], None] = lambda text: print(text, file=sys.stderr)):
+        self.project, self.stack, self.region = project, stack, region
+        self.account = account
+        account_id = getattr(account, "account_id", None) or "123456789012"
+        self.mocks = AwsMocks(account_id=account_id, region=region, partition=getattr(account, "partition", "aws"))
+        self.answer = _datasource_answerer(account, region)
+        self.stack_outputs = stack_outputs or (lambda name: None)
+        self.log = log
+        self.record = EngineRecord()
+        self._lock = threading.Lock()
+        self._qualified: dict[str, str] = {}
+        self._states: dict[str, tuple[str, dict]] = {}
+        self._server: Optional[grpc.Server] = None
+        self.done = threading.Event()
+
+    # -- lifecycle --
+    def start(self) -> tuple[str, str]:
+        server = grpc.server(futures.ThreadPoolExecutor(max_workers=8),
+                             options=[("grpc.max_receive_message_length", 400 * 1024 * 1024),
+                                      ("grpc.max_send_message_length", 400 * 1024 * 1024)])
+        resource_pb2_grpc.add_ResourceMonitorServicer_to_server(_Monitor(self), server)
+        engine_pb2_grpc.add_EngineServicer_to_server(_Engine(self), server)
+        port = server.add_insecure_port("127.0.0.1:0")
+        server.start()
+        self._server = server
+        address = f"127.0.0.1:{port}"
+        return address, address
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.stop(grace=None)
+            self._server = None
+
+    # -- URNs --
+    def urn(self, parent: str, type_: str, name: str) -> str:
+        qualified = type_
+        parent_type = self._qualified.get(parent)
+        if parent_type and parent_type != STACK_TYPE:
+            qualified = f"{parent_type}${type_}"
+        urn = f"urn:pulumi:{self.stack}::{self.project}::{qualified}::{name}"
+        self._qualified[urn] = qualified
+        return urn
+
+    # -- answers --
+    def register(self, request) -> resource_pb2.RegisterResourceResponse:
+        with self._lock:
+            urn = self.urn(request.parent, request.type, request.name)
+        if request.type == STACK_TYPE:
+            with self._lock:
+                self.record.registrations.append(Registration(urn, request.type, request.name, False, None, {}))
+            return resource_pb2.RegisterResourceResponse(urn=urn)
+        raw = wire.from_struct(request.object)
+        inputs = wire.resolve(raw)
+        dependencies = set(request.dependencies) | wire.dependencies_of(raw)
+        region = _plain_text(inputs.get("region")) or self.region
+        if request.custom:
+            if request.type.startswith("pulumi:providers:"):
+                state, id_ = dict(inputs), str(uuid.UUID(hashlib.sha256(urn.encode()).hexdigest()[:32]))
+            else:
+                computed = self.mocks._computed(request.type, request.name, _unwrapped(inputs), region)
+                state = {**inputs, **computed}
+                id_ = str(state.pop("id"))
+                if request.importId:
+                    id_ = request.importId
+        else:
+            state, id_ = {}, ""
+        recorded = dict(inputs)
+        autonamed = AUTONAMED.get(request.type)
+        if autonamed and autonamed not in recorded and f"{autonamed}Prefix" not in recorded and autonamed in state:
+            recorded[autonamed] = state[autonamed]  # the provider's Check fills auto-names before analyzers see them
+        registration = Registration(
+            urn=urn, type=request.type, name=request.name, custom=bool(request.custom),
+            parent=request.parent or None, inputs=_without_nulls(recorded),
+            protect=bool(request.protect), retain_on_delete=bool(request.retainOnDelete),
+            depends_on=sorted(dependencies),
+            property_dependencies={k: list(v.urns) for k, v in request.propertyDependencies.items()},
+            provider=request.provider, id=id_,
+            source={"uri": request.sourcePosition.uri, "line": request.sourcePosition.line}
+            if request.HasField("sourcePosition") and request.sourcePosition.uri else None)
+        with self._lock:
+            self.record.registrations.append(registration)
+            self._states[urn] = (id_, state)
+            if request.remote:
+                package = request.type.split(":", 1)[0]
+                self.record.unjudged.append({
+                    "urn": urn, "type": request.type,
+                    "why": f"a remote component: the {package} provider plugin builds its children "
+                           f"(construct), which the offline gate does not run, so they were not judged"})
+        return resource_pb2.RegisterResourceResponse(urn=urn, id=id_, object=wire.to_struct(state))
+
+    def read(self, request) -> resource_pb2.ReadResourceResponse:
+        with self._lock:
+            urn = self.urn(request.parent, request.type, request.name)
+        props = wire.resolve(wire.from_struct(request.properties))
+        if request.type == STACK_REFERENCE:
+            name = str(props.get("name") or request.id)
+            outputs = self.stack_outputs(name)
+            with self._lock:
+                self.record.stack_references[name] = "known" if outputs is not None else "unknown"
+            state = {"name": name, "outputs": outputs if outputs is not None else wire.UNKNOWN,
+                     "secretOutputNames": []}
+        else:
+            region = _plain_text(props.get("region")) or self.region
+            computed = self.mocks._computed(request.type, request.name, _unwrapped(props), region)
+            computed.pop("id", None)
+            state = {**props, **computed}
+        with self._lock:
+            self._states[urn] = (request.id, state)
+        return resource_pb2.ReadResourceResponse(urn=urn, properties=wire.to_struct(state))
+
+    def invoke(self, request) -> resource_pb2.ResourceInvokeResponse:
+        args = wire.resolve(wire.from_struct(request.args), keep_secrets=False)
+        if request.tok == "pulumi:pulumi:getResource":
+            urn = args.get("urn", "")
+            with self._lock:
+                known = self._states.get(urn)
+            if known is None:
+                return resource_pb2.ResourceInvokeResponse(failures=[provider_pb2.CheckFailure(
+                    property="urn", reason=f"unknown resource {urn}")])
+            return resource_pb2.ResourceInvokeResponse(**{"return": wire.to_struct(
+                {"urn": urn, "id": known[0], "state": known[1]})})
+        answer = self.answer(request.tok, args)
+        if answer.invented:
+            with self._lock:
+                self.record.invented[request.tok] = self.record.invented.get(request.tok, 0) + 1
+        if answer.failure:
+            return resource_pb2.ResourceInvokeResponse(failures=[provider_pb2.CheckFailure(
+                property="", reason=answer.failure)])
+        return resource_pb2.ResourceInvokeResponse(**{"return": wire.to_struct(_jsonable(answer.result))})
+
+    def call(self, request) -> resource_pb2.CallResponse:
+        with self._lock:
+            self.record.invented[request.tok] = self.record.invented.get(request.tok, 0) + 1
+        return resource_pb2.CallResponse(**{"return": wire.to_struct({})})
+
+
+def _guarded(method):
+    """A failure inside the engine is the gate's, never blamed on the program: record it, answer INTERNAL."""
+    def handler(self, request, context):
+        try:
+            return method(self, request, context)
+        except Exception as error:  # noqa: BLE001 - reported as the gate's own failure
+            import traceback
+            detail = "".join(traceback.format_exception_only(type(error), error)).strip()
+            self.engine.record.gate_errors.append(f"{method.__name__}: {detail}")
+            context.abort(grpc.StatusCode.INTERNAL, f"offline engine: {detail}")
+    handler.__name__ = method.__name__
+    return handler
+
+
+class _Monitor(resource_pb2_grpc.ResourceMonitorServicer):
+    def __init__(self, engine: OfflineEngine):
+        self.engine = engine
+
+    @_guarded
+    def SupportsFeature(self, request, context):
+        return resource_pb2.SupportsFeatureResponse(hasSupport=request.id in FEATURES)
+
+    @_guarded
+    def GetDeploymentInfo(self, request, context):
+        return resource_pb2.DeploymentInfo(supportedFeatures=FEATURE_ENUMS)
+
+    @_guarded
+    def RegisterResource(self, request, context):
+        return self.engine.register(request)
+
+    @_guarded
+    def RegisterResourceOutputs(self, request, context):
+        return empty_pb2.Empty()
+
+    @_guarded
+    def ReadResource(self, request, context):
+        return self.engine.read(request)
+
+    @_guarded
+    def Invoke(self, request, context):
+        return self.engine.invoke(request)
+
+    @_guarded
+    def Call(self, request, context):
+        return self.engine.call(request)
+
+    @_guarded
+    def RegisterPackage(self, request, context):
+        return resource_pb2.RegisterPackageResponse(ref=f"{request.name}@{request.version}")
+
+    @_guarded
+    def SignalAndWaitForShutdown(self, request, context):
+        self.engine.record.shutdown_signalled = True
+        return empty_pb2.Empty()
+
+
+class _Engine(engine_pb2_grpc.EngineServicer):
+    def __init__(self, engine: OfflineEngine):
+        self.engine = engine
+
+    @_guarded
+    def Log(self, request, context):
+        if request.severity == engine_pb2.ERROR:
+            self.engine.record.errors.append(request.message)
+            self.engine.log(f"program error: {request.message.rstrip()}")
+        elif request.severity == engine_pb2.WARNING:
+            self.engine.log(f"program warning: {request.message.rstrip()}")
+        return empty_pb2.Empty()
+
+    @_guarded
+    def GetRootResource(self, request, context):
+        return engine_pb2.GetRootResourceResponse(urn=self.engine.record.root_urn)
+
+    @_guarded
+    def SetRootResource(self, request, context):
+        self.engine.record.root_urn = request.urn
+        return engine_pb2.SetRootResourceResponse()
+
+
+def _without_nulls(value: Any) -> Any:
+    """Inputs as JSON-able data (the engine's property bag; null inputs are absent)."""
+    if isinstance(value, dict):
+        return {k: _without_nulls(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [_without_nulls(v) for v in value]
+    return value
+
+
+def _unwrapped(value: Any) -> Any:
+    return wire.resolve(value, keep_secrets=False)
+
+
+def _plain_text(value: Any) -> Optional[str]:
+    value = _unwrapped(value)
+    return value if isinstance(value, str) and value != wire.UNKNOWN else None
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if value is None or isinstance(value, (str, bool, int, float)):
+        return value
+    return str(value)

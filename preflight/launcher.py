@@ -1,0 +1,105 @@
+"""Run a program in a process of its own against the offline engine, as `pulumi preview` runs it.
+
+The program's standard output is the gate's standard error (so the JSON document on the gate's stdout
+is never mixed with what the program or its children print); its outcome comes back through a result
+file written by :mod:`preflight.launch_python`. Only a program that ran to its end counts: a process that
+exits early, whatever its status, is a failed gate run.
+"""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Optional
+
+from . import processes
+from .engine import EngineRecord, OfflineEngine
+from .environment import Interpreter
+
+LAUNCHER = Path(__file__).resolve().parent / "launch_python.py"
+
+
+class ProgramFailed(Exception):
+    """The program did not run to its end (exit status 2). ``str()`` says what failed and why;
+    ``cause`` is "program", "dependencies" or "gate"; ``registrations`` what was registered before."""
+
+    def __init__(self, message: str, cause: str, registrations: list):
+        super().__init__(message)
+        self.cause, self.registrations = cause, registrations
+
+
+class ProgramTimeout(ProgramFailed):
+    pass
+
+
+def start_program(interpreter: Interpreter, program: Path, directory: Path, project: str, stack: str,
+                  organization: str, config: dict[str, str], secret_keys: list[str],
+                  monitor: str, engine_address: str) -> tuple[subprocess.Popen, Path]:
+    result = Path(tempfile.mkstemp(prefix="preflight-result-", suffix=".json")[1])
+    result.unlink()
+    env = dict(os.environ, PULUMI_CONFIG=json.dumps(config), PULUMI_CONFIG_SECRET_KEYS=json.dumps(secret_keys),
+               AUDIT_BASELINE_RESULT=str(result), PYTHONUNBUFFERED="1")
+    bin_dir = str(Path(interpreter.python).parent)
+    env["PATH"] = bin_dir + os.pathsep + env.get("PATH", "")
+    env.pop("PYTHONPATH", None)
+    command = [interpreter.python, "-W", "ignore::DeprecationWarning", str(LAUNCHER), "--monitor", monitor,
+               "--engine", engine_address, "--project", project, "--stack", stack, "--organization", organization,
+               "--pwd", str(directory), str(program)]
+    process = processes.start(command, cwd=directory, env=env, stdin=subprocess.DEVNULL,
+                              stdout=sys.stderr.fileno())
+    return process, result
+
+
+def wait_program(process: subprocess.Popen, result: Path, engine: OfflineEngine, interpreter: Interpreter,
+                 deadline: float, timeout: float) -> EngineRecord:
+    """Wait for the program (at most until ``deadline``, a ``time.monotonic()`` value) and judge its end."""
+    record = engine.record
+    try:
+        status = process.wait(timeout=max(0.0, deadline - time.monotonic()))
+    except subprocess.TimeoutExpired:
+        processes.kill(process)
+        raise ProgramTimeout(f"the program did not finish within {timeout:g} s (TIMEOUT); it was stopped "
+                             "and nothing was judged", "program", record.registrations) from None
+    finally:
+        processes.kill(process)  # whatever the program left running in its process group
+    try:
+        outcome = json.loads(result.read_text())
+    except (OSError, ValueError):
+        outcome = None
+    finally:
+        result.unlink(missing_ok=True)
+    if record.gate_errors:
+        raise ProgramFailed("the gate failed (not the program): " + "; ".join(record.gate_errors), "gate",
+                            record.registrations)
+    kind = (outcome or {}).get("status")
+    if kind == "completed" and status == 0:
+        return record
+    if kind == "refused":
+        raise ProgramFailed(outcome["message"], "program", record.registrations)
+    if kind == "failed":
+        raise ProgramFailed("the program failed:\n" + outcome["traceback"], "program", record.registrations)
+    if kind == "dependency":
+        detail = outcome.get("traceback") or outcome.get("message")
+        raise ProgramFailed(f"the program's dependencies failed ({interpreter.source}):\n{detail}",
+                            "dependencies", record.registrations)
+    how = f"sys.exit({outcome.get('code')!r})" if kind == "exited" else \
+        f"exit status {status}" if status >= 0 else f"killed by signal {-status}"
+    raise ProgramFailed(f"the program exited before it finished ({how}); a run that does not complete "
+                        "is never judged", "program", record.registrations)
+
+
+def run_python(interpreter: Interpreter, program: Path, directory: Path, project: str, stack: str,
+               organization: str, config: dict[str, str], secret_keys: list[str], engine: OfflineEngine,
+               timeout: float, deadline: Optional[float] = None) -> EngineRecord:
+    monitor, engine_address = engine.start()
+    try:
+        process, result = start_program(interpreter, program, directory, project, stack, organization, config,
+                                        secret_keys, monitor, engine_address)
+        return wait_program(process, result, engine, interpreter,
+                            deadline if deadline is not None else time.monotonic() + timeout, timeout)
+    finally:
+        engine.stop()
