@@ -9,57 +9,24 @@ before that stack exists.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Optional
 
-from common import UsageError, read_json
 
 _ACCOUNT_ID = re.compile(r"^\d{12}$")
 
 
-@dataclass
-class _FreshAccount:
-    """Used only until :mod:`preflight.account` is present: an id and a partition."""
-
-    account_id: str = "123456789012"
-    partition: str = "aws"
-
-
 def account_from_option(value: Optional[str]):
-    try:
-        from .account import Account, load_account
-    except ImportError:
-        Account = load_account = None
+    """The account for ``--account``: a description file, a bare 12-digit id, or (None) a fresh account."""
+    from .account import Account, load_account
     if value is None or value == "":
-        return Account.default() if Account else _FreshAccount()
+        return Account.default()
     if _ACCOUNT_ID.match(value) and not Path(value).exists():
-        return Account.model_validate({"accountId": value}) if Account else _FreshAccount(value)
-    if load_account is not None:
-        return load_account(value)
-    data = read_json(value, "ACCOUNT")
-    if not isinstance(data, dict):
-        raise UsageError(f"ACCOUNT: {value} must hold a JSON object (an account description)")
-    return _FreshAccount(str(data.get("accountId", "123456789012")), str(data.get("partition", "aws")))
+        return Account.model_validate({"accountId": value})
+    return load_account(value)
 
 
-def stack_outputs_from_file(path: Optional[str]) -> Callable[[str], Optional[dict]]:
-    if not path:
-        return lambda name: None
-    data = read_json(path, "STACK_OUTPUTS")
-    if not isinstance(data, dict) or not all(isinstance(v, dict) for v in data.values()):
-        raise UsageError(f"STACK_OUTPUTS: {path} must hold a JSON object "
-                         '{"<org>/<project>/<stack>": {"<output>": value}}')
-    for name in data:
-        if len(str(name).split("/")) != 3:
-            raise UsageError(f"STACK_OUTPUTS: {path}: {name!r} is not a fully qualified stack name "
-                             "(<org>/<project>/<stack>)")
-
-    def lookup(name: str) -> Optional[dict]:
-        """``org/project/stack``, or the shorter ``project/stack`` / ``stack`` a program may write."""
-        if name in data:
-            return data[name]
-        parts = name.split("/")
-        found = [v for k, v in data.items() if k.split("/")[-len(parts):] == parts]
-        return found[0] if len(found) == 1 else None
-    return lookup
+def stack_outputs_from_file(path: Optional[str], organization: Optional[str] = None,
+                            project: Optional[str] = None) -> Callable[[str], Optional[dict]]:
+    from .datasources import stack_outputs_lookup
+    return stack_outputs_lookup(path, organization, project)

@@ -27,6 +27,13 @@ SEVERITY_NAMES = {analyzer_pb2.POLICY_SEVERITY_UNSPECIFIED: "", analyzer_pb2.POL
                   analyzer_pb2.POLICY_SEVERITY_CRITICAL: "critical"}
 
 
+# `python -u -m pulumi.policy <engine> <pack-dir>` as the CLI runs it, with one addition: gRPC's server logs a
+# policy's exception (with its traceback) through the "grpc" logger, which has only a NullHandler; a
+# stderr handler makes that traceback reach the gate, which shows it.
+_LAUNCH_PACK = ("import logging, runpy, sys; logging.basicConfig(level=logging.ERROR, format='%(message)s'); "
+                "sys.argv[0] = 'pulumi.policy'; runpy.run_module('pulumi.policy', run_name='__main__', alter_sys=True)")
+
+
 class PackError(Exception):
     """The pack could not be started, configured or asked."""
 
@@ -76,7 +83,7 @@ class PackClient:
         from . import processes
         env = dict(os.environ, PYTHONUNBUFFERED="1")
         self.process = processes.start(
-            [self.python, "-u", "-m", "pulumi.policy", "127.0.0.1:0", str(self.pack_dir)],
+            [self.python, "-u", "-c", _LAUNCH_PACK, "127.0.0.1:0", str(self.pack_dir)],
             cwd=self.pack_dir, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
         self._stderr: list[bytes] = []
         self._drain = threading.Thread(target=self._read_stderr, args=(self.process.stderr,), daemon=True)
@@ -87,13 +94,18 @@ class PackClient:
         for chunk in iter(lambda: stream.read1(65536) if hasattr(stream, "read1") else stream.read(65536), b""):
             self._stderr.append(chunk)
 
-    def stderr_text(self, wait: float = 0.5) -> str:
-        """What the pack wrote to stderr so far (its tracebacks, a policy's prints)."""
-        if getattr(self, "_drain", None) is not None and self.process is not None and self.process.poll() is not None:
-            self._drain.join(timeout=wait)
-        else:
-            time.sleep(min(wait, 0.1))
-        return b"".join(getattr(self, "_stderr", [])).decode(errors="replace").strip()
+    def stderr_text(self, settle: float = 0.3, limit: float = 2.0) -> str:
+        """What the pack wrote to stderr (its tracebacks, a policy's prints), once it has stopped writing for
+        ``settle`` seconds (a failing call's traceback is logged just after the call fails), at most ``limit``."""
+        chunks = getattr(self, "_stderr", [])
+        deadline, seen, quiet_since = time.monotonic() + limit, -1, time.monotonic()
+        while time.monotonic() < deadline:
+            if len(chunks) != seen:
+                seen, quiet_since = len(chunks), time.monotonic()
+            elif time.monotonic() - quiet_since >= settle:
+                break
+            time.sleep(0.05)
+        return b"".join(chunks).decode(errors="replace").strip()
 
     def start(self) -> None:
         if self.stub is not None:

@@ -53,25 +53,13 @@ class InvokeAnswer:
 
 
 def _datasource_answerer(account, region: str) -> Callable[[str, dict], InvokeAnswer]:
-    """preflight.datasources when present; otherwise today's mock answers (caller identity, partition,
-    region; anything else an empty, invented answer)."""
-    try:
-        from .datasources import answer_invoke  # built beside this module (issue 11)
-    except ImportError:
-        answer_invoke = None
-    if answer_invoke is not None:
-        def answer(token: str, args: dict) -> InvokeAnswer:
-            given = answer_invoke(token, args, account)
-            return InvokeAnswer(dict(given.result), bool(given.invented), given.failure)
-        return answer
-    mocks = AwsMocks(account_id=getattr(account, "account_id", "123456789012"), region=region,
-                     partition=getattr(account, "partition", "aws"))
+    """Data sources answered by :mod:`preflight.datasources` for ``account`` in the stack's ``region``."""
+    from .datasources import answer_invoke
 
-    def fallback(token: str, args: dict) -> InvokeAnswer:
-        import pulumi
-        result = mocks.call(pulumi.runtime.MockCallArgs(token=token, args=args, provider=""))
-        return InvokeAnswer(result, invented=not result)
-    return fallback
+    def answer(token: str, args: dict) -> InvokeAnswer:
+        given = answer_invoke(token, args, account, region)
+        return InvokeAnswer(dict(given.result), bool(given.invented), given.failure)
+    return answer
 
 
 @dataclass

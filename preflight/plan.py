@@ -29,23 +29,31 @@ def plan(program: Path, stack: str, pack_dir: Path, policy_config: Optional[str]
     config, secret_keys = project.stack_config(stack)
     user_policy_config = load_policy_config(policy_config)
     account = resolve_account(account_id)
-    outputs = load_stack_outputs(stack_outputs)
+    organization = organization or os.environ.get("PULUMI_ORGANIZATION") or "organization"
+    outputs = load_stack_outputs(stack_outputs, organization, project.name)
+    region = config.get("aws:region") or "us-east-1"
     pack = PackClient(pack_dir)
     document = None
     try:
         pack.launch()  # the pack starts while the program runs
         try:
             interpreter = interpreter_for(project.directory, project.virtualenv, timeout=timeout)
-            engine = OfflineEngine(project.name, stack, region=config.get("aws:region") or "us-east-1",
-                                   account=account, stack_outputs=outputs)
-            record = run_python(interpreter, project.main, project.directory, project.name, stack,
-                                organization or os.environ.get("PULUMI_ORGANIZATION") or "organization",
+            engine = OfflineEngine(project.name, stack, region=region, account=account, stack_outputs=outputs)
+            record = run_python(interpreter, project.main, project.directory, project.name, stack, organization,
                                 config, secret_keys, engine, timeout, deadline=began + timeout)
         except DependencyError as error:
             print(f"error: the program's dependencies: {error}", file=sys.stderr)
             return None
         except ProgramFailed as error:
             print(f"error: {error}", file=sys.stderr)
+            return None
+        from .account import singleton_conflicts
+        conflicts = singleton_conflicts(record.registrations, account, region)
+        if conflicts:
+            print(f"error: the plan cannot be applied to the described account ({len(conflicts)} "
+                  f"problem{'s' if len(conflicts) != 1 else ''}):", file=sys.stderr)
+            for conflict in conflicts:
+                print(f"  - {conflict}", file=sys.stderr)
             return None
         document = judge(record.registrations, stack, pack_dir, user_policy_config, pack,
                          unjudged=record.unjudged)
@@ -66,10 +74,10 @@ def resolve_account(value: Optional[str]):
     return account_from_option(value)
 
 
-def load_stack_outputs(path: Optional[str]):
+def load_stack_outputs(path: Optional[str], organization: Optional[str] = None, project: Optional[str] = None):
     """``STACK_OUTPUTS``: {"<org>/<project>/<stack>": {"<output>": value}} -> a lookup by stack name."""
     from .account_seam import stack_outputs_from_file
-    return stack_outputs_from_file(path)
+    return stack_outputs_from_file(path, organization, project)
 
 
 def plan_state(state: str, pack_dir: Path, policy_config: Optional[str] = None) -> Optional[dict]:

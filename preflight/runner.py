@@ -15,6 +15,8 @@ import yaml
 
 from common import UsageError, read_json
 
+from .files import read_policy_config, read_project_file, read_stack_settings
+
 
 class ProgramConfigError(Exception):
     """The program refused its configuration (exit status 2). ``str()`` is the program's message;
@@ -38,7 +40,7 @@ class Project:
         spec = directory / "Pulumi.yaml"
         if not spec.is_file():
             raise UsageError(f"{directory}: no Pulumi.yaml (PROGRAM must be a Pulumi project directory)")
-        data = yaml.safe_load(spec.read_text()) or {}
+        data = read_project_file(spec)
         runtime = data.get("runtime")
         runtime_name = runtime.get("name") if isinstance(runtime, dict) else runtime
         if runtime_name != "python":
@@ -66,7 +68,7 @@ class Project:
             available = sorted(p.name[len("Pulumi."):-len(".yaml")] for p in self.directory.glob("Pulumi.*.yaml"))
             raise UsageError(f"no stack '{stack}': {path.name} not found in {self.directory}"
                              + (f" (stacks: {', '.join(available)})" if available else ""))
-        data = yaml.safe_load(path.read_text()) or {}
+        data = read_stack_settings(path)
         config, secret_keys = {}, []
         decrypter = None
         for key, value in (data.get("config") or {}).items():
@@ -102,7 +104,7 @@ def run_under_mocks(program, project_name: str = "fixtures", stack: str = "test"
 
     from .mocks import AwsMocks, RecordingMonitor
 
-    config = dict(config or {"aws:region": "us-east-1"})
+    config = dict(config if config is not None else {"aws:region": "us-east-1"})
     mocks = AwsMocks(account_id=account_id, region=config.get("aws:region", "us-east-1"))
     monitor = RecordingMonitor(mocks)
     runtime_settings.ROOT.set(None)  # a fresh stack resource for every run in this process
@@ -143,9 +145,4 @@ def _program_context(directory: Path):
 
 
 def load_policy_config(path: Optional[str]) -> dict[str, Any]:
-    if not path:
-        return {}
-    data = read_json(path, "POLICY_CONFIG")
-    if not isinstance(data, dict):
-        raise UsageError(f"POLICY_CONFIG: {path} must hold a JSON object of policy names")
-    return data
+    return read_policy_config(path)

@@ -10,7 +10,7 @@ import json
 from typing import Any
 
 from .mocks import Registration
-from .runner import UsageError, read_json
+from .files import read_state_export
 
 SECRET_SIGNATURE = "4dabf18193072939515e22adb298388d"
 SECRET_VALUE = "1b47061264138c4ac30d75fd1eb44270"
@@ -30,14 +30,9 @@ def _readable(value: Any) -> Any:
 
 def load_state(path: str) -> tuple[str, list[Registration]]:
     """The stack's name and its resources (providers left out) from a `pulumi stack export` file."""
-    data = read_json(path, "STATE")
-    deployment = data.get("deployment") if isinstance(data, dict) else None
-    if not isinstance(deployment, dict) or not isinstance(deployment.get("resources", []), list):
-        raise UsageError(f"STATE: {path} is not a `pulumi stack export` document (no deployment.resources)")
+    deployment = read_state_export(path)["deployment"]  # shape checked: UsageError naming what is wrong
     registrations, stack = [], "unknown"
-    for r in deployment.get("resources") or []:
-        if not isinstance(r, dict) or "urn" not in r or "type" not in r:
-            raise UsageError(f"STATE: {path} holds a resource without urn or type")
+    for r in deployment["resources"]:
         if r["type"].startswith("pulumi:providers:"):
             continue
         if r["type"] == "pulumi:pulumi:Stack":
