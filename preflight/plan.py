@@ -37,10 +37,15 @@ def plan(program: Path, stack: str, pack_dir: Path, policy_config: Optional[str]
     try:
         pack.launch()  # the pack starts while the program runs
         try:
-            interpreter = interpreter_for(project.directory, project.virtualenv, timeout=timeout)
             engine = OfflineEngine(project.name, stack, region=region, account=account, stack_outputs=outputs)
-            record = run_python(interpreter, project.main, project.directory, project.name, stack, organization,
-                                config, secret_keys, engine, timeout, deadline=began + timeout)
+            if project.runtime == "nodejs":
+                from .node import run_node
+                record = run_node(project.directory, project.entry, project.node, project.name, stack,
+                                  organization, config, secret_keys, engine, timeout, deadline=began + timeout)
+            else:
+                interpreter = interpreter_for(project.directory, project.virtualenv, timeout=timeout)
+                record = run_python(interpreter, project.main, project.directory, project.name, stack,
+                                    organization, config, secret_keys, engine, timeout, deadline=began + timeout)
         except DependencyError as error:
             print(f"error: the program's dependencies: {error}", file=sys.stderr)
             return None
