@@ -12,7 +12,7 @@ PROGRAM       ?= .
 POLICY_CONFIG ?=
 STATE         ?=
 
-.PHONY: plan test venv clean docs fuzz bench fixtures-aws6 verify query
+.PHONY: plan test venv clean docs fuzz bench fixtures-aws6 verify query corpus
 
 $(STAMP): requirements.txt requirements-dev.txt policies/requirements.txt
 	@test -x $(VPY) || $(PYTHON) -m venv $(VENV) >&2
@@ -44,6 +44,10 @@ clean:
 
 bench: $(STAMP)
 	@$(VPY) -m bench
+
+# Plan every program of tests/corpus/ (Python and TypeScript) and judge it against its expected.json.
+corpus: $(STAMP)
+	@$(VPY) -W ignore::DeprecationWarning tools/corpus.py $(CORPUS)
 
 # Property-based tests at 10,000 examples per policy (CI runs a lighter profile inside `make test`).
 fuzz: $(STAMP)
