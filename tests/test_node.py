@@ -3,6 +3,8 @@ offline engine: the verdicts, the reports (SARIF at the .ts/.js line), fail-clos
 
 The programs' node_modules are installed once per machine (npm ci into the gate's cache, linked into
 each program: they share one lockfile tree), so only the first run of this file pays for the install.
+TypeScript is type-checked by default, as the CLI does (ts-ssh-open, ts-type-error); the other
+TypeScript runs set PULUMI_NODEJS_TRANSPILE_ONLY=true, the runner's switch, which is also tested so.
 """
 from __future__ import annotations
 
@@ -16,6 +18,7 @@ import pytest
 from .conftest import ROOT
 
 PROGRAMS = ROOT / "tests/programs"
+TRANSPILE_ONLY = {"PULUMI_NODEJS_TRANSPILE_ONLY": "true"}
 
 
 def plan(program: str, *args: str, env=None) -> subprocess.CompletedProcess:
@@ -64,7 +67,7 @@ def test_sarif_points_at_the_typescript_line_that_declared_the_resource(ssh_open
 
 
 def test_the_same_program_fixed_passes(ssh_open):
-    result = plan("ts-ssh-fixed", "--format", "json")
+    result = plan("ts-ssh-fixed", "--format", "json", env=TRANSPILE_ONLY)
     assert result.returncode == 0, result.stderr
     document = json.loads(result.stdout)
     assert verdicts(document) == [("vpc-flow-logs-enabled", "advisory", "bastion-vpc")]
@@ -94,7 +97,7 @@ def test_a_program_that_exits_early_is_never_judged(ssh_open):
 
 
 def test_a_throwing_typescript_program_shows_its_own_frames(ssh_open):
-    result = plan("ts-throws", "--format", "json")
+    result = plan("ts-throws", "--format", "json", env=TRANSPILE_ONLY)
     assert (result.returncode, result.stdout) == (2, "")
     program = PROGRAMS / "ts-throws/index.ts"
     assert result.stderr.endswith(
@@ -103,6 +106,16 @@ def test_a_throwing_typescript_program_shows_its_own_frames(ssh_open):
         "Error: no room for subnets in 10.0.0.0/28\n"
         f"    at subnetCount ({program}:6:11)\n"
         f"    at Object.<anonymous> ({program}:9:24)\n")
+
+
+def test_a_program_that_does_not_type_check_fails_as_pulumi_preview_does(ssh_open):
+    result = plan("ts-type-error", "--format", "json")
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr.endswith(
+        "error: the program failed:\n"
+        f"Running program '{PROGRAMS / 'ts-type-error/index.ts'}' failed with an unhandled exception:\n"
+        "TSError: ⨯ Unable to compile TypeScript:\n"
+        "index.ts(4,51): error TS2322: Type 'string' is not assignable to type 'Input<boolean>'.\n")
 
 
 def test_time_limit(ssh_open, tmp_path):
@@ -124,7 +137,8 @@ def test_time_limit(ssh_open, tmp_path):
 
 def test_node_modules_are_keyed_by_the_dependency_tree_not_the_package_name():
     from preflight.node import dependency_key
-    keys = {dependency_key(PROGRAMS / p) for p in ("ts-ssh-open", "ts-ssh-fixed", "js-public-read", "ts-throws")}
+    keys = {dependency_key(PROGRAMS / p) for p in ("ts-ssh-open", "ts-ssh-fixed", "js-public-read", "ts-throws",
+                                                  "ts-type-error", "js-exits-early")}
     assert len(keys) == 1 and next(iter(keys))[1] is True
 
 
