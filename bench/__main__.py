@@ -18,6 +18,8 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+# The TypeScript rows run programs in child processes while gRPC threads serve the engine (as the gate does).
+os.environ.setdefault("GRPC_ENABLE_FORK_SUPPORT", "false")
 sys.path[:0] = [str(ROOT), str(ROOT / "policies")]
 
 FLOOR_PACK = '''from pulumi_policy import EnforcementLevel, PolicyPack, ResourceValidationPolicy

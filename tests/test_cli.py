@@ -103,3 +103,40 @@ def test_pyproject_ships_the_pack_entry_files():
     assert meta["project"]["scripts"] == {"audit-baseline": "audit_baseline.cli:main"}
     assert {"audit_baseline", "audit_baseline.policies", "common", "preflight", "investigate",
             "integrity"} <= set(setuptools["packages"])
+
+
+# Modules the installed packages import that are not the standard library's, and the distribution the
+# package's dependencies provide them through (grpc and protobuf come with pulumi).
+PROVIDED_BY = {"yaml": "pyyaml", "pulumi": "pulumi", "pulumi_aws": "pulumi-aws", "pulumi_policy": "pulumi-policy",
+               "duckdb": "duckdb", "sqlglot": "sqlglot", "cryptography": "cryptography",
+               "jsonschema": "jsonschema", "pydantic": "pydantic", "grpc": "pulumi", "google": "pulumi"}
+
+
+def test_every_third_party_import_of_the_installed_packages_is_a_declared_dependency():
+    """`pip install .` installs only pyproject's dependencies: an import of anything else would fail only
+    once installed (as pydantic did), so the imports are checked against them here."""
+    import ast
+    import tomllib
+    meta = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    declared = {re.split(r"[<>=!~ ;\[]", d, maxsplit=1)[0].lower() for d in meta["project"]["dependencies"]}
+    setuptools = meta["tool"]["setuptools"]
+    ours = {name.split(".")[0] for name in setuptools["packages"]}
+    directories = [ROOT / setuptools["package-dir"].get(name, name.replace(".", "/")) for name in setuptools["packages"]]
+    imported = {}
+    for directory in directories:
+        for path in directory.glob("*.py"):
+            for node in ast.walk(ast.parse(path.read_text())):
+                if isinstance(node, ast.Import):
+                    names = [alias.name for alias in node.names]
+                elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                    names = [node.module]
+                else:
+                    continue
+                for name in names:
+                    top = name.split(".")[0]
+                    if top not in sys.stdlib_module_names and top not in ours and top != "__future__":
+                        imported.setdefault(top, path.relative_to(ROOT).as_posix())
+    unknown = {m: where for m, where in imported.items() if m not in PROVIDED_BY}
+    assert unknown == {}, f"imports with no known distribution: {unknown}"
+    missing = {m: where for m, where in imported.items() if PROVIDED_BY[m] not in declared}
+    assert missing == {}, f"imports whose distribution pyproject does not declare: {missing}"
