@@ -112,6 +112,8 @@ def ensure_node_modules(directory: Path, runtime: NodeRuntime, timeout: Optional
     """The program's ``node_modules`` (installed and linked when missing); its ``@pulumi/pulumi`` runner
     must be there. Progress on stderr."""
     modules = directory / "node_modules"
+    if modules.is_symlink() and not modules.exists():  # a link to an install that was removed: link anew
+        modules.unlink()
     if not modules.exists():
         if not (directory / "package.json").is_file():
             raise DependencyError(f"{directory} has neither node_modules nor package.json: a Node program "

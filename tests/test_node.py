@@ -167,3 +167,23 @@ def test_a_program_without_the_sdk_says_what_is_missing(tmp_path):
     assert result.stderr == (f"error: the program's dependencies: {tmp_path / 'node_modules'} has no @pulumi/pulumi "
                              "(its program runner @pulumi/pulumi/cmd/run is missing): add @pulumi/pulumi to the "
                              "program's dependencies and install them\n")
+
+
+def test_a_dangling_node_modules_link_is_linked_anew(ssh_open, tmp_path):
+    """The cache was cleared after a run: the program's node_modules link points nowhere; the gate
+    installs (or finds) the dependency tree again and links it."""
+    program = tmp_path / "site"
+    program.mkdir()
+    for name in ("package.json", "package-lock.json", "Pulumi.yaml", "Pulumi.test.yaml", "index.js"):
+        (program / name).write_text((PROGRAMS / "js-public-read" / name).read_text())
+    (program / "node_modules").symlink_to(tmp_path / "gone")
+    result = subprocess.run([str(ROOT / ".venv/bin/python"), "-m", "audit_baseline", "plan", "--program",
+                             str(program), "--stack", "test", "--format", "json"], cwd=ROOT, capture_output=True,
+                            text=True, timeout=600)
+    assert result.returncode == 1, result.stderr
+    assert verdicts(json.loads(result.stdout)) == [("s3-bucket-public-read-prohibited", "mandatory", "site"),
+                                                   ("s3-bucket-ssl-requests-only", "advisory", "site")]
+    from preflight.environment import cache_root
+    from preflight.node import dependency_key
+    key, _ = dependency_key(program)
+    assert (program / "node_modules").resolve() == (cache_root() / "node" / key / "node_modules").resolve()
