@@ -11,8 +11,14 @@ STACK         ?= dev
 PROGRAM       ?= .
 POLICY_CONFIG ?=
 STATE         ?=
+# The gate: ACCOUNT (description file or 12-digit id), STACK_OUTPUTS (stack references' outputs),
+# TIMEOUT (seconds, default 300), STRICT=1 (unjudged resources fail the plan).
+ACCOUNT       ?=
+STACK_OUTPUTS ?=
+TIMEOUT       ?=
+STRICT        ?=
 
-.PHONY: plan test venv clean docs fuzz bench fixtures-aws6 verify query corpus
+.PHONY: plan test venv clean docs fuzz bench fixtures-aws6 verify query test-awsx corpus
 
 $(STAMP): requirements.txt requirements-dev.txt policies/requirements.txt
 	@test -x $(VPY) || $(PYTHON) -m venv $(VENV) >&2
@@ -24,7 +30,9 @@ venv: $(STAMP)
 
 plan: $(STAMP)
 	@$(VPY) -W ignore::DeprecationWarning -m audit_baseline plan --program "$(PROGRAM)" --stack "$(STACK)" \
-		--format "$(FORMAT)" $(if $(POLICY_CONFIG),--policy-config "$(POLICY_CONFIG)") $(if $(STATE),--state "$(STATE)")
+		--format "$(FORMAT)" $(if $(POLICY_CONFIG),--policy-config "$(POLICY_CONFIG)") $(if $(STATE),--state "$(STATE)") \
+		$(if $(ACCOUNT),--account "$(ACCOUNT)") $(if $(STACK_OUTPUTS),--stack-outputs "$(STACK_OUTPUTS)") \
+		$(if $(TIMEOUT),--timeout "$(TIMEOUT)") $(if $(filter 1 true yes,$(STRICT)),--strict)
 
 # The saved investigations over local CloudTrail logs (no arguments: list them).
 query: $(STAMP)
@@ -41,6 +49,11 @@ test: $(STAMP)
 
 clean:
 	rm -rf $(VENV) .pytest_cache
+
+# The real remote-component case: installs pulumi-awsx (and its Docker providers) into a cached program
+# environment, then checks that the gate lists awsx's Vpc as unjudged (make test uses a stand-in).
+test-awsx: $(STAMP)
+	@GATE_REAL_AWSX=1 $(VPY) -m pytest -q tests/test_gate.py -k real_awsx
 
 bench: $(STAMP)
 	@$(VPY) -m bench

@@ -17,7 +17,8 @@ from typing import Any, Iterable, Mapping, Optional
 
 import grpc
 from google.protobuf import empty_pb2, json_format, struct_pb2
-from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc
+
+from .protos import analyzer_pb2, analyzer_pb2_grpc
 
 LEVELS = {"advisory": analyzer_pb2.ADVISORY, "mandatory": analyzer_pb2.MANDATORY,
           "disabled": analyzer_pb2.DISABLED, "remediate": analyzer_pb2.REMEDIATE}
@@ -72,7 +73,7 @@ class PackClient:
         return self
 
     def __exit__(self, *_exc) -> None:
-        self.stop()
+        self.stop(graceful=False)  # a pack keeps no state: ending it at once saves the SDK's shutdown
 
     def launch(self) -> None:
         """Start the pack's process without waiting for it (it starts while the caller does other work)."""

@@ -9,8 +9,8 @@ A program (any language whose SDK is installed) connects to two gRPC services on
 Every registration is recorded as the engine would send it to an analyzer (type, name, inputs with
 resource references resolved to the referenced id or URN, parent, options, dependencies, provider,
 source position). What a provider would compute is answered with plausible AWS-shaped values
-(:class:`preflight.mocks.AwsMocks`), so policies judge what ``pulumi up`` would judge; data sources are
-answered by :mod:`preflight.datasources`; stack references from a ``STACK_OUTPUTS`` file. A remote
+(:func:`preflight.resources.computed_outputs`, as the mocks answer), so policies judge what ``pulumi up``
+would judge; data sources are answered by :mod:`preflight.datasources`; stack references from a ``STACK_OUTPUTS`` file. A remote
 component (``remote: true``: awsx, eks, ...), which only its provider plugin can build, is recorded as
 *unjudged*. Features served as the CLI serves them (sdk/proto/resource.proto): secrets, resource
 references, output values, alias specs, deletedWith.
@@ -27,11 +27,10 @@ from typing import Any, Callable, Optional
 
 import grpc
 from google.protobuf import empty_pb2
-from pulumi.runtime.proto import (engine_pb2, engine_pb2_grpc, provider_pb2, resource_pb2,
-                                  resource_pb2_grpc)
 
 from . import wire
-from .mocks import AUTONAMED, STACK_TYPE, AwsMocks, Registration
+from .protos import engine_pb2, engine_pb2_grpc, provider_pb2, resource_pb2, resource_pb2_grpc
+from .resources import AUTONAMED, STACK_TYPE, Registration, computed_outputs
 
 STACK_REFERENCE = "pulumi:pulumi:StackReference"
 FEATURES = {"secrets", "resourceReferences", "outputValues", "aliasSpecs", "deletedWith"}
@@ -81,20 +80,34 @@ class OfflineEngine:
 
     def __init__(self, project: str, stack: str, region: str = "us-east-1", account=None,
                  stack_outputs: Optional[Callable[[str], Optional[dict]]] = None,
-                 log: Callable[[str], None] = lambda text: print(text, file=sys.stderr)):
+                 log: Callable[[str], None] = lambda text: print(text, file=sys.stderr),
+                 on_register: Optional[Callable[[Registration], None]] = None):
+        """``on_register``: called with each registration as it is recorded (the gate judges it at once)."""
         self.project, self.stack, self.region = project, stack, region
-        self.account = account
-        account_id = getattr(account, "account_id", None) or "123456789012"
-        self.mocks = AwsMocks(account_id=account_id, region=region, partition=getattr(account, "partition", "aws"))
-        self.answer = _datasource_answerer(account, region)
-        self.stack_outputs = stack_outputs or (lambda name: None)
+        self.on_register = on_register
         self.log = log
         self.record = EngineRecord()
         self._lock = threading.Lock()
         self._qualified: dict[str, str] = {}
         self._states: dict[str, tuple[str, dict]] = {}
         self._server: Optional[grpc.Server] = None
-        self.done = threading.Event()
+        self._ready = threading.Event()
+        if account is not None:
+            self.configure(account, stack_outputs)
+
+    def configure(self, account, stack_outputs: Optional[Callable[[str], Optional[dict]]] = None) -> None:
+        """The account the program is deployed into and the stack references' outputs. The engine may be
+        started (and the program launched) first: answers wait until this is called."""
+        self.account = account
+        self.account_id = getattr(account, "account_id", None) or "123456789012"
+        self.partition = getattr(account, "partition", None) or "aws"
+        self.answer = _datasource_answerer(account, self.region)
+        self.stack_outputs = stack_outputs or (lambda name: None)
+        self._ready.set()
+
+    def _wait_ready(self) -> None:
+        if not self._ready.wait(timeout=600):
+            raise RuntimeError("the engine was never given its account")
 
     # -- lifecycle --
     def start(self) -> tuple[str, str]:
@@ -126,11 +139,15 @@ class OfflineEngine:
 
     # -- answers --
     def register(self, request) -> resource_pb2.RegisterResourceResponse:
+        self._wait_ready()
         with self._lock:
             urn = self.urn(request.parent, request.type, request.name)
         if request.type == STACK_TYPE:
+            registration = Registration(urn, request.type, request.name, False, None, {})
             with self._lock:
-                self.record.registrations.append(Registration(urn, request.type, request.name, False, None, {}))
+                self.record.registrations.append(registration)
+            if self.on_register:
+                self.on_register(registration)
             return resource_pb2.RegisterResourceResponse(urn=urn)
         raw = wire.from_struct(request.object)
         inputs = wire.resolve(raw)
@@ -140,7 +157,8 @@ class OfflineEngine:
             if request.type.startswith("pulumi:providers:"):
                 state, id_ = dict(inputs), str(uuid.UUID(hashlib.sha256(urn.encode()).hexdigest()[:32]))
             else:
-                computed = self.mocks._computed(request.type, request.name, _unwrapped(inputs), region)
+                computed = computed_outputs(request.type, request.name, _unwrapped(inputs), region,
+                                            self.account_id, self.partition)
                 state = {**inputs, **computed}
                 id_ = str(state.pop("id"))
                 if request.importId:
@@ -169,9 +187,12 @@ class OfflineEngine:
                     "urn": urn, "type": request.type,
                     "why": f"a remote component: the {package} provider plugin builds its children "
                            f"(construct), which the offline gate does not run, so they were not judged"})
+        if self.on_register:
+            self.on_register(registration)
         return resource_pb2.RegisterResourceResponse(urn=urn, id=id_, object=wire.to_struct(state))
 
     def read(self, request) -> resource_pb2.ReadResourceResponse:
+        self._wait_ready()
         with self._lock:
             urn = self.urn(request.parent, request.type, request.name)
         props = wire.resolve(wire.from_struct(request.properties))
@@ -184,7 +205,8 @@ class OfflineEngine:
                      "secretOutputNames": []}
         else:
             region = _plain_text(props.get("region")) or self.region
-            computed = self.mocks._computed(request.type, request.name, _unwrapped(props), region)
+            computed = computed_outputs(request.type, request.name, _unwrapped(props), region,
+                                        self.account_id, self.partition)
             computed.pop("id", None)
             state = {**props, **computed}
         with self._lock:
@@ -192,6 +214,7 @@ class OfflineEngine:
         return resource_pb2.ReadResourceResponse(urn=urn, properties=wire.to_struct(state))
 
     def invoke(self, request) -> resource_pb2.ResourceInvokeResponse:
+        self._wait_ready()
         args = wire.resolve(wire.from_struct(request.args), keep_secrets=False)
         if request.tok == "pulumi:pulumi:getResource":
             urn = args.get("urn", "")

@@ -82,16 +82,13 @@ def created_environment(requirements: Path, timeout: Optional[float] = None) -> 
         print(f"preflight: creating the program's environment from {requirements} in {target} "
               "(first run only) ...", file=sys.stderr, flush=True)
         try:
-            subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(target)], check=True,
-                           stdout=sys.stderr, stderr=sys.stderr, timeout=timeout)
-            site = Path(subprocess.run([str(target / "bin" / "python"), "-c",
-                                        "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-                                       capture_output=True, text=True, check=True).stdout.strip())
-            (site / "_audit_baseline_base.pth").write_text(_base_site() + "\n")
-            result = subprocess.run(
-                [sys.executable, "-m", "pip", "--python", str(target / "bin" / "python"), "install", "--quiet",
-                 "--disable-pip-version-check", "--progress-bar", "off", "-r", str(requirements)],
-                cwd=requirements.parent, stdout=sys.stderr, stderr=subprocess.PIPE, text=True, timeout=timeout)
+            _run([sys.executable, "-m", "venv", "--without-pip", str(target)], timeout)
+            site = _run([str(target / "bin" / "python"), "-c",
+                         "import sysconfig; print(sysconfig.get_paths()['purelib'])"], timeout).stdout.strip()
+            (Path(site) / "_audit_baseline_base.pth").write_text(_base_site() + "\n")
+            result = _run([sys.executable, "-m", "pip", "--python", str(target / "bin" / "python"), "install",
+                           "--quiet", "--disable-pip-version-check", "--progress-bar", "off", "-r", str(requirements)],
+                          timeout, cwd=requirements.parent, check=False)
         except subprocess.TimeoutExpired:
             shutil.rmtree(target, ignore_errors=True)
             raise DependencyError(f"installing {requirements} did not finish in time") from None
@@ -105,6 +102,24 @@ def created_environment(requirements: Path, timeout: Optional[float] = None) -> 
         (target / ".complete").write_text(str(requirements) + "\n")
         print(f"preflight: the program's environment is ready ({target})", file=sys.stderr, flush=True)
     return target
+
+
+def _run(command: list[str], timeout: Optional[float], cwd: Optional[Path] = None,
+         check: bool = True) -> subprocess.CompletedProcess:
+    """A step of the environment's creation, in a process group the gate ends with itself (time limit,
+    Ctrl-C); its output is kept for the error message."""
+    from . import processes
+    process = processes.start(command, cwd=cwd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True)
+    try:
+        stdout, stderr = process.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        processes.kill(process)
+        raise
+    result = subprocess.CompletedProcess(command, process.returncode, stdout, stderr)
+    if check and process.returncode != 0:
+        raise subprocess.CalledProcessError(process.returncode, command, stdout, stderr)
+    return result
 
 
 def _base_site() -> str:

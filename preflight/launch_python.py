@@ -6,6 +6,9 @@ library and the program's ``pulumi``. Usage::
     python launch_python.py --monitor ADDR --engine ADDR --project P --stack S --organization O \
         --pwd DIR PROGRAM
 
+``--monitor -``: the two addresses arrive as one line "MONITOR ENGINE" on standard input once the
+engine listens (the program's interpreter starts and imports the SDK meanwhile).
+
 Config arrives in the environment as the SDK reads it (``PULUMI_CONFIG``, ``PULUMI_CONFIG_SECRET_KEYS``).
 The outcome is written as JSON to the file named by ``AUDIT_BASELINE_RESULT`` (removed from the
 environment before the program runs): ``{"status": "completed"}`` only when the program ran to its end;
@@ -33,6 +36,26 @@ def _own_frames(error: BaseException) -> str:
     return "".join(lines).rstrip()
 
 
+class _QuietEngine:
+    """The engine stub, less the SDK's debug logs: the SDK sends each one as a synchronous call from the
+    program's thread (hundreds per program), and the gate, like the CLI without ``-v``, shows none."""
+
+    def __init__(self, address: str):
+        import grpc
+        from pulumi.runtime._grpc_settings import _GRPC_CHANNEL_OPTIONS
+        from pulumi.runtime.proto import engine_pb2, engine_pb2_grpc
+        self._stub = engine_pb2_grpc.EngineStub(grpc.insecure_channel(address, options=_GRPC_CHANNEL_OPTIONS))
+        self._debug = engine_pb2.DEBUG
+
+    def Log(self, request, *args, **kwargs):
+        if request.severity == self._debug:
+            return None
+        return self._stub.Log(request, *args, **kwargs)
+
+    def __getattr__(self, name):
+        return getattr(self._stub, name)
+
+
 def main() -> int:
     result_path = os.environ.pop("AUDIT_BASELINE_RESULT", "")
     parser = argparse.ArgumentParser()
@@ -55,11 +78,16 @@ def main() -> int:
     except ImportError as error:
         return outcome("dependency", message=f"the program's environment has no Pulumi SDK: {error}")
 
+    if args.monitor == "-":
+        line = sys.stdin.readline().split()
+        if len(line) != 2:
+            return outcome("gate", message="the engine's addresses never arrived on standard input")
+        args.monitor, args.engine = line
     os.chdir(args.pwd)
     sys.path.insert(0, args.pwd)
     sys.argv = [args.program]
     runtime_settings.configure(runtime_settings.Settings(
-        project=args.project, stack=args.stack, monitor=args.monitor, engine=args.engine,
+        project=args.project, stack=args.stack, monitor=args.monitor, engine=_QuietEngine(args.engine),
         parallel=args.parallel, dry_run=True, organization=args.organization or "organization",
         root_directory=args.pwd))
     loop = asyncio.new_event_loop()

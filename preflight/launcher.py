@@ -16,9 +16,13 @@ import time
 from pathlib import Path
 from typing import Optional
 
+from typing import TYPE_CHECKING
+
 from . import processes
-from .engine import EngineRecord, OfflineEngine
 from .environment import Interpreter
+
+if TYPE_CHECKING:  # the engine (gRPC, the SDK's protos) loads while the program starts
+    from .engine import EngineRecord, OfflineEngine
 
 LAUNCHER = Path(__file__).resolve().parent / "launch_python.py"
 
@@ -38,7 +42,10 @@ class ProgramTimeout(ProgramFailed):
 
 def start_program(interpreter: Interpreter, program: Path, directory: Path, project: str, stack: str,
                   organization: str, config: dict[str, str], secret_keys: list[str],
-                  monitor: str, engine_address: str) -> tuple[subprocess.Popen, Path]:
+                  monitor: Optional[str] = None, engine_address: Optional[str] = None
+                  ) -> tuple[subprocess.Popen, Path]:
+    """Start the program's process. Without addresses, it starts at once and waits for them on its standard
+    input (:func:`send_addresses`), so its interpreter and SDK load while the gate starts the engine."""
     result = Path(tempfile.mkstemp(prefix="preflight-result-", suffix=".json")[1])
     result.unlink()
     env = dict(os.environ, PULUMI_CONFIG=json.dumps(config), PULUMI_CONFIG_SECRET_KEYS=json.dumps(secret_keys),
@@ -46,12 +53,22 @@ def start_program(interpreter: Interpreter, program: Path, directory: Path, proj
     bin_dir = str(Path(interpreter.python).parent)
     env["PATH"] = bin_dir + os.pathsep + env.get("PATH", "")
     env.pop("PYTHONPATH", None)
-    command = [interpreter.python, "-W", "ignore::DeprecationWarning", str(LAUNCHER), "--monitor", monitor,
-               "--engine", engine_address, "--project", project, "--stack", stack, "--organization", organization,
+    command = [interpreter.python, "-W", "ignore::DeprecationWarning", str(LAUNCHER), "--monitor", monitor or "-",
+               "--engine", engine_address or "-", "--project", project, "--stack", stack, "--organization", organization,
                "--pwd", str(directory), str(program)]
-    process = processes.start(command, cwd=directory, env=env, stdin=subprocess.DEVNULL,
+    process = processes.start(command, cwd=directory, env=env,
+                              stdin=subprocess.PIPE if monitor is None else subprocess.DEVNULL,
                               stdout=sys.stderr.fileno())
     return process, result
+
+
+def send_addresses(process: subprocess.Popen, monitor: str, engine_address: str) -> None:
+    """Tell a program started without addresses where the engine listens; its stdin then ends."""
+    try:
+        process.stdin.write(f"{monitor} {engine_address}\n".encode())
+        process.stdin.close()
+    except (BrokenPipeError, OSError):
+        pass  # the program already ended: wait_program says how
 
 
 def wait_program(process: subprocess.Popen, result: Path, engine: OfflineEngine, interpreter: Interpreter,
@@ -82,6 +99,8 @@ def wait_program(process: subprocess.Popen, result: Path, engine: OfflineEngine,
         raise ProgramFailed(outcome["message"], "program", record.registrations)
     if kind == "failed":
         raise ProgramFailed("the program failed:\n" + outcome["traceback"], "program", record.registrations)
+    if kind == "gate":
+        raise ProgramFailed("the gate failed (not the program): " + outcome["message"], "gate", record.registrations)
     if kind == "dependency":
         detail = outcome.get("traceback") or outcome.get("message")
         raise ProgramFailed(f"the program's dependencies failed ({interpreter.source}):\n{detail}",

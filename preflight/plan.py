@@ -1,16 +1,18 @@
-"""The plan: program under mocks -> every resource through the pack -> one report document."""
+"""The plan: the program against the offline engine -> every resource through the pack -> one report document."""
 from __future__ import annotations
 
 import os
+import queue
 import sys
+import threading
 from pathlib import Path
 from typing import Optional
 
-from google.protobuf import json_format
-
-from .analyzer import PackClient, PackError, PolicyConfigError, diagnostics, effective_config
 from .report import to_json
 from .runner import Project, load_policy_config
+
+# gRPC and the SDK's protos (preflight.analyzer, preflight.engine) load inside the functions: the program's
+# process starts before them.
 
 
 def plan(program: Path, stack: str, pack_dir: Path, policy_config: Optional[str] = None,
@@ -20,38 +22,65 @@ def plan(program: Path, stack: str, pack_dir: Path, policy_config: Optional[str]
     registration with the pack (started meanwhile), and return the report document; None after printing
     an error (the program's, its dependencies' or the gate's) to stderr."""
     import time
+    from . import processes
     from .engine import OfflineEngine
     from .environment import DependencyError, interpreter_for
-    from .launcher import ProgramFailed, run_python
+    from .launcher import ProgramFailed, send_addresses, start_program, wait_program
 
     began = time.monotonic()
     project = Project.load(program)
     config, secret_keys = project.stack_config(stack)
-    user_policy_config = load_policy_config(policy_config)
-    account = resolve_account(account_id)
     organization = organization or os.environ.get("PULUMI_ORGANIZATION") or "organization"
-    outputs = load_stack_outputs(stack_outputs, organization, project.name)
     region = config.get("aws:region") or "us-east-1"
-    pack = PackClient(pack_dir)
-    document = None
+    pack = document = None
     try:
-        pack.launch()  # the pack starts while the program runs
         try:
-            engine = OfflineEngine(project.name, stack, region=region, account=account, stack_outputs=outputs)
             if project.runtime == "nodejs":
+                # TypeScript/JavaScript (preflight.node): the Node runner reads the engine's addresses at
+                # start, so the engine starts first; the pack starts while node_modules and Node load.
+                from .analyzer import PackClient
                 from .node import run_node
+                pack = PackClient(pack_dir)
+                pack.launch()
+                user_policy_config = load_policy_config(policy_config)
+                judge_stream = StreamingJudge(pack, pack_dir, user_policy_config)
+                engine = OfflineEngine(project.name, stack, region=region, on_register=judge_stream.put)
+                account = resolve_account(account_id)
+                engine.configure(account, load_stack_outputs(stack_outputs, organization, project.name))
+                judge_stream.start()
                 record = run_node(project.directory, project.entry, project.node, project.name, stack,
                                   organization, config, secret_keys, engine, timeout, deadline=began + timeout)
             else:
                 interpreter = interpreter_for(project.directory, project.virtualenv, timeout=timeout)
-                record = run_python(interpreter, project.main, project.directory, project.name, stack,
-                                    organization, config, secret_keys, engine, timeout, deadline=began + timeout)
+                # The program's process starts first (its SDK imports are the longest part), then the pack's;
+                # the gate loads gRPC and starts the engine meanwhile and sends the program its addresses.
+                process, result = start_program(interpreter, project.main, project.directory, project.name, stack,
+                                                organization, config, secret_keys)
+                engine = None
+                try:
+                    from .analyzer import PackClient
+                    pack = PackClient(pack_dir)
+                    pack.launch()
+                    from .engine import OfflineEngine
+                    user_policy_config = load_policy_config(policy_config)
+                    judge_stream = StreamingJudge(pack, pack_dir, user_policy_config)
+                    engine = OfflineEngine(project.name, stack, region=region, on_register=judge_stream.put)
+                    send_addresses(process, *engine.start())
+                    judge_stream.start()
+                    account = resolve_account(account_id)
+                    engine.configure(account, load_stack_outputs(stack_outputs, organization, project.name))
+                    record = wait_program(process, result, engine, interpreter, began + timeout, timeout)
+                finally:
+                    if engine is not None:
+                        engine.stop()
+                    processes.kill(process)
         except DependencyError as error:
             print(f"error: the program's dependencies: {error}", file=sys.stderr)
             return None
         except ProgramFailed as error:
             print(f"error: {error}", file=sys.stderr)
             return None
+        judging = judge_stream.finish()
         from .account import singleton_conflicts
         conflicts = singleton_conflicts(record.registrations, account, region)
         if conflicts:
@@ -60,17 +89,20 @@ def plan(program: Path, stack: str, pack_dir: Path, policy_config: Optional[str]
             for conflict in conflicts:
                 print(f"  - {conflict}", file=sys.stderr)
             return None
-        document = judge(record.registrations, stack, pack_dir, user_policy_config, pack,
-                         unjudged=record.unjudged)
+        document = judging.document(record.registrations, stack, record.unjudged)
         document["invented"] = [{"token": token, "calls": calls} for token, calls in sorted(record.invented.items())]
         document["stackReferences"] = [{"name": name, "outputs": state}
                                        for name, state in sorted(record.stack_references.items())]
         return document
-    except (PolicyConfigError, PackError) as error:
+    except Exception as error:
+        from .analyzer import PackError, PolicyConfigError
+        if not isinstance(error, (PackError, PolicyConfigError)):
+            raise
         print(f"error: {error}", file=sys.stderr)
         return None
     finally:
-        pack.stop(graceful=document is not None)
+        if pack is not None:
+            pack.stop(graceful=False)  # nothing to flush: the answers are in
 
 
 def resolve_account(value: Optional[str]):
@@ -90,6 +122,7 @@ def plan_state(state: str, pack_dir: Path, policy_config: Optional[str] = None) 
     from .state import load_state
     stack, registrations = load_state(state)
     user_policy_config = load_policy_config(policy_config)
+    from .analyzer import PackError, PolicyConfigError
     try:
         return judge(registrations, stack, pack_dir, user_policy_config)
     except (PolicyConfigError, PackError) as error:
@@ -98,37 +131,91 @@ def plan_state(state: str, pack_dir: Path, policy_config: Optional[str] = None) 
 
 
 def judge(registrations, stack: str, pack_dir: Path, user_policy_config: dict,
-          client: Optional[PackClient] = None, unjudged: Optional[list] = None) -> dict:
-    """Send every resource to the pack as the engine does during preview and collect what it says."""
+          client=None, unjudged: Optional[list] = None) -> dict:
+    """Send every resource to the pack as the engine does during preview and collect what it says.
+    ``client``: a started or launched :class:`preflight.analyzer.PackClient` (default: a new one)."""
+    from .analyzer import PackClient
     with (client or PackClient(pack_dir)) as pack:
-        info = pack.info()
-        config = effective_config(info, user_policy_config)
-        pack.configure(config)
-        severities = {p.name: _severity(p) for p in info.policies}
-
-        remediations = []
-        if any(entry["enforcementLevel"] == "remediate" for entry in config.values()):
-            for r in registrations:
-                response = pack.remediate(r)
-                for fix in response.remediations:
-                    if fix.HasField("properties"):
-                        r.inputs = json_format.MessageToDict(fix.properties)
-                    remediations.append({"policy": fix.policyName, "urn": r.urn,
-                                         "diagnostic": fix.diagnostic or None})
-
-        found = []
+        judging = Judging(pack, pack_dir, user_policy_config)
         for r in registrations:
-            found.extend(diagnostics(pack.analyze(r), severities, r.urn))
-        found.extend(diagnostics(pack.analyze_stack(registrations), severities))
-        pack_meta = {"name": info.name, "version": _pack_version(pack_dir) or info.version,
+            judging.judge(r)
+        return judging.document(registrations, stack, unjudged)
+
+
+class Judging:
+    """One pack's judgement, one resource at a time (as registrations arrive), then the stack.
+
+    As the engine does during preview: the pack is configured once (schema defaults, the pack's initial
+    config, the user's file); at ``remediate`` level a resource is remediated before it is analyzed;
+    AnalyzeStack sees every resource at the end.
+    """
+
+    def __init__(self, pack, pack_dir: Path, user_policy_config: dict):
+        from .analyzer import effective_config
+        self.pack, self.pack_dir = pack, pack_dir
+        self.info = pack.info()
+        self.config = effective_config(self.info, user_policy_config)
+        pack.configure(self.config)
+        self.severities = {p.name: _severity(p) for p in self.info.policies}
+        self.remediate = any(entry["enforcementLevel"] == "remediate" for entry in self.config.values())
+        self.found: list = []
+        self.remediations: list = []
+
+    def judge(self, r) -> None:
+        from google.protobuf import json_format
+
+        from .analyzer import diagnostics
+        if self.remediate:
+            for fix in self.pack.remediate(r).remediations:
+                if fix.HasField("properties"):
+                    r.inputs = json_format.MessageToDict(fix.properties)
+                self.remediations.append({"policy": fix.policyName, "urn": r.urn, "diagnostic": fix.diagnostic or None})
+        self.found.extend(diagnostics(self.pack.analyze(r), self.severities, r.urn))
+
+    def document(self, registrations, stack: str, unjudged: Optional[list] = None) -> dict:
+        from .analyzer import diagnostics
+        found = self.found + diagnostics(self.pack.analyze_stack(registrations), self.severities)
+        info = self.info
+        pack_meta = {"name": info.name, "version": _pack_version(self.pack_dir) or info.version,
                      "policies": len(info.policies)}
-        rules = {p.name: {"description": p.description, "severity": severities[p.name],
-                          "enforcementLevel": config[p.name]["enforcementLevel"],
+        rules = {p.name: {"description": p.description, "severity": self.severities[p.name],
+                          "enforcementLevel": self.config[p.name]["enforcementLevel"],
                           "remediationSteps": p.remediation_steps, "url": p.url, "tags": list(p.tags)}
                  for p in info.policies}
-    document = to_json(stack, registrations, found, remediations, pack_meta, unjudged or [])
-    document["rules"] = rules
-    return document
+        document = to_json(stack, registrations, found, self.remediations, pack_meta, unjudged or [])
+        document["rules"] = rules
+        return document
+
+
+class StreamingJudge(threading.Thread):
+    """Judges registrations while the program still runs (the pack is idle otherwise): ``put`` each one as
+    the engine records it, then ``finish()``, which returns the :class:`Judging` or raises its error."""
+
+    def __init__(self, pack, pack_dir: Path, user_policy_config: dict):
+        super().__init__(daemon=True, name="preflight-judge")
+        self.pack, self.pack_dir, self.user_policy_config = pack, pack_dir, user_policy_config
+        self.queue: queue.SimpleQueue = queue.SimpleQueue()
+        self.judging: Optional[Judging] = None
+        self.error: Optional[BaseException] = None
+
+    def put(self, registration) -> None:
+        self.queue.put(registration)
+
+    def run(self) -> None:
+        try:
+            self.pack.start()
+            self.judging = Judging(self.pack, self.pack_dir, self.user_policy_config)
+            while (r := self.queue.get()) is not None:
+                self.judging.judge(r)
+        except BaseException as error:  # noqa: BLE001 - handed to the caller by finish()
+            self.error = error
+
+    def finish(self) -> Judging:
+        self.queue.put(None)
+        self.join()
+        if self.error is not None:
+            raise self.error
+        return self.judging
 
 
 def _severity(policy) -> str:

@@ -1,12 +1,12 @@
 """Every process the gate starts, so that none outlives it: each child leads a process group of its own
 (its children, e.g. a program's ``subprocess`` calls, belong to it), and the whole group is killed when
 the gate ends, normally, on an error, at its time limit, on Ctrl-C or SIGTERM. On Linux a child is also
-told to die with the gate (``PR_SET_PDEATHSIG``) should the gate itself be killed."""
+told to die with the gate (``PR_SET_PDEATHSIG``, through ``setpriv``) should the gate itself be killed."""
 from __future__ import annotations
 
 import atexit
-import ctypes
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -18,18 +18,18 @@ _children: list[subprocess.Popen] = []
 _lock = threading.Lock()
 
 
-def _die_with_parent() -> None:  # runs in the child between fork and exec
-    try:
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-    except OSError:
-        pass
+_SETPRIV = shutil.which("setpriv") if sys.platform.startswith("linux") else None
 
 
 def start(command: list[str], **kwargs) -> subprocess.Popen:
-    """``subprocess.Popen`` in a new session and process group, remembered for :func:`kill_all`."""
-    process = subprocess.Popen(command, start_new_session=True,
-                               preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None,
-                               **kwargs)
+    """``subprocess.Popen`` in a new session and process group, remembered for :func:`kill_all`.
+
+    Where util-linux's ``setpriv`` exists the child is started through it with ``--pdeathsig KILL``, so
+    it dies with the gate even if the gate is killed outright. (Not with ``preexec_fn``: forking with
+    gRPC's threads running runs gRPC's fork handlers in the child, which can abort it.)"""
+    if _SETPRIV:
+        command = [_SETPRIV, "--pdeathsig", "KILL", "--", *command]
+    process = subprocess.Popen(command, start_new_session=True, **kwargs)
     with _lock:
         _children.append(process)
     return process

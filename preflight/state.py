@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from .mocks import Registration
+from .resources import Registration
 from .files import read_state_export
 
 SECRET_SIGNATURE = "4dabf18193072939515e22adb298388d"

@@ -179,6 +179,19 @@ def test_a_missing_dependency_is_named_as_the_programs_dependencies(tmp_path):
         "ModuleNotFoundError: No module named 'pulumi_nosuchpackage'"]
 
 
+def test_requirements_that_do_not_install_are_named_as_the_programs_dependencies(tmp_path):
+    (tmp_path / "Pulumi.yaml").write_text("name: badreq\nruntime: python\n")
+    (tmp_path / "Pulumi.test.yaml").write_text("config: {}\n")
+    (tmp_path / "__main__.py").write_text("import pulumi\n")
+    (tmp_path / "requirements.txt").write_text("pulumi>=3,<4\n==not a requirement\n")
+    result = gate(str(tmp_path), cache=tmp_path / "cache")
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr.splitlines()[-2:] == [
+        f"error: the program's dependencies: could not install the program's requirements ({tmp_path}/requirements.txt):",
+        f"ERROR: Invalid requirement: '==not a requirement' (from line 2 of {tmp_path}/requirements.txt)"]
+    assert list((tmp_path / "cache" / "venvs").glob("*/.complete")) == []  # nothing half-made is kept
+
+
 # -- nothing judged silently --
 
 STANDIN_UNJUDGED = {
@@ -259,18 +272,21 @@ def test_ctrl_c_stops_the_program_and_the_pack():
     gate_process = subprocess.Popen([PYTHON, "-m", "preflight", "--program", str(PROGRAMS / "gate-hangs"),
                                      "--stack", "t", "--format", "json"], cwd=ROOT, env=environment,
                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    deadline = time.monotonic() + 120
-    while not processes_mentioning(str(PROGRAMS / "gate-hangs") + "/__main__.py") and time.monotonic() < deadline:
-        time.sleep(0.2)
-    children = subprocess.run(["ps", "-o", "pid=", "--ppid", str(gate_process.pid)], capture_output=True,
+    def children() -> list[str]:
+        return subprocess.run(["ps", "-o", "pid=", "--ppid", str(gate_process.pid)], capture_output=True,
                               text=True).stdout.split()
-    assert len(children) == 2  # the program and the pack
+    deadline = time.monotonic() + 120
+    while (len(children()) < 2 or not processes_mentioning(str(PROGRAMS / "gate-hangs") + "/__main__.py")) \
+            and time.monotonic() < deadline:
+        time.sleep(0.2)
+    started = children()
+    assert len(started) == 2  # the program and the pack
     gate_process.send_signal(signal.SIGINT)
     stdout, stderr = gate_process.communicate(timeout=60)
     assert (gate_process.returncode, stdout) == (130, "")
     assert stderr.splitlines()[-1] == "error: interrupted; every process the gate started was stopped"
     time.sleep(0.2)
-    alive = [pid for pid in children if subprocess.run(["ps", "-p", pid], capture_output=True).returncode == 0]
+    alive = [pid for pid in started if subprocess.run(["ps", "-p", pid], capture_output=True).returncode == 0]
     assert alive == []
 
 
