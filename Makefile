@@ -18,7 +18,7 @@ STACK_OUTPUTS ?=
 TIMEOUT       ?=
 STRICT        ?=
 
-.PHONY: plan test venv clean docs fuzz bench fixtures-aws6 verify query test-awsx corpus
+.PHONY: plan test venv clean docs fuzz bench fixtures-aws6 verify query test-awsx corpus test-install
 
 $(STAMP): requirements.txt requirements-dev.txt policies/requirements.txt
 	@test -x $(VPY) || $(PYTHON) -m venv $(VENV) >&2
@@ -46,6 +46,11 @@ verify: $(STAMP)
 
 test: $(STAMP)
 	@$(VPY) -m pytest -q tests
+
+# `pip install .` into a fresh virtualenv, then the installed `audit-baseline` from another directory
+# (tests marked `install`; `make test` leaves them out: the install alone takes 30-90 s).
+test-install: $(STAMP)
+	@$(VPY) -m pytest -q -m install tests/test_install.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache

@@ -2,7 +2,8 @@
 `audit-baseline` that plans a program from any directory, with the pack that travels in the package.
 
 The install is the slow part (30-90 s with a warm pip cache on a loaded machine): it runs once per
-test session, and the tests carry the `install` marker (`pytest -m "not install"` leaves them out).
+test session; the tests carry the `install` marker: `make test-install` runs them (CI does, after
+`make test`, which leaves them out).
 """
 from __future__ import annotations
 
