@@ -25,16 +25,25 @@ def _positive_seconds(text: str) -> float:
     return value
 
 
+def _say(message: str) -> None:
+    """An error message, unless the time limit is ending the run (its own message is the one that counts)."""
+    from . import processes
+    if processes.stopping.is_set():
+        threading.Event().wait(10)  # the watchdog exits the process
+    print(message, file=sys.stderr)
+
+
 def _watchdog(timeout: float) -> threading.Timer:
     """Fail closed at the time limit, whatever is running (the program, a policy, the environment's
     creation): say so, end every process the gate started, exit 2."""
     def expire() -> None:
         from . import processes
+        processes.stopping.set()
         print(f"error: the gate run did not finish within {timeout:g} s (TIMEOUT); every process it started "
               "was stopped and nothing was judged", file=sys.stderr, flush=True)
         processes.kill_all()
         os._exit(2)
-    timer = threading.Timer(timeout + 1.0, expire)  # the program's own deadline fires first, with its message
+    timer = threading.Timer(timeout + 2.0, expire)  # the program's own deadline fires first, with its message
     timer.daemon = True
     timer.start()
     return timer
@@ -76,6 +85,8 @@ def main(argv=None, prog: str = "preflight") -> int:
     def terminated(signum, _frame):
         raise KeyboardInterrupt
     signal.signal(signal.SIGTERM, terminated)
+    import time
+    started = time.monotonic()
     timer = _watchdog(args.timeout)
     try:
         from .plan import plan  # heavy imports after argument parsing
@@ -84,9 +95,10 @@ def main(argv=None, prog: str = "preflight") -> int:
             document = plan_state(args.state, Path(args.pack), args.policy_config)
         else:
             document = plan(Path(args.program).resolve(), args.stack, Path(args.pack), args.policy_config,
-                            args.account, timeout=args.timeout, stack_outputs=args.stack_outputs)
+                            args.account, timeout=args.timeout, stack_outputs=args.stack_outputs,
+                            started=started, say=_say)
     except UsageError as error:
-        print(f"error: {error}", file=sys.stderr)
+        _say(f"error: {error}")
         return 2
     except KeyboardInterrupt:
         processes.kill_all()

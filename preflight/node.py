@@ -88,10 +88,20 @@ def node_executable() -> str:
     return node
 
 
+DEPENDENCY_FIELDS = ("dependencies", "devDependencies", "optionalDependencies", "peerDependencies")
+
+
 def dependency_key(directory: Path) -> tuple[str, bool]:
-    """(hash of the dependency tree, whether a lockfile pins it). The root package's own name and version
+    """(hash of the dependency tree, whether a lockfile pins it): the lockfile's packages and package.json's
+    dependency ranges (so a package.json that drifted from its lockfile is installed, and refused by
+    ``npm ci``, as it would be in the program's own directory). The root package's own name and version
     are left out, so programs that pin the same packages share one install."""
     lockfile = directory / LOCKFILE
+    try:
+        manifest = json.loads((directory / "package.json").read_text())
+    except ValueError as error:
+        raise DependencyError(f"{directory / 'package.json'} is not JSON: {error}") from None
+    ranges = {k: manifest.get(k) for k in DEPENDENCY_FIELDS}
     if lockfile.is_file():
         try:
             lock = json.loads(lockfile.read_text())
@@ -101,11 +111,10 @@ def dependency_key(directory: Path) -> tuple[str, bool]:
         root = dict(packages.pop("", {}))
         root.pop("name", None)
         root.pop("version", None)
-        basis = {"lockfileVersion": lock.get("lockfileVersion"), "root": root, "packages": packages}
+        basis = {"lockfileVersion": lock.get("lockfileVersion"), "root": root, "packages": packages,
+                 "ranges": ranges}
         return hashlib.sha256(json.dumps(basis, sort_keys=True).encode()).hexdigest()[:16], True
-    manifest = json.loads((directory / "package.json").read_text())
-    basis = {k: manifest.get(k) for k in ("dependencies", "devDependencies", "optionalDependencies")}
-    return "unpinned-" + hashlib.sha256(json.dumps(basis, sort_keys=True).encode()).hexdigest()[:16], False
+    return "unpinned-" + hashlib.sha256(json.dumps(ranges, sort_keys=True).encode()).hexdigest()[:16], False
 
 
 def ensure_node_modules(directory: Path, runtime: NodeRuntime, timeout: Optional[float] = None) -> Path:
@@ -161,22 +170,41 @@ def _cached_install(directory: Path, timeout: Optional[float]) -> Path:
                   "versions judged are whatever the ranges in package.json resolve to today", file=sys.stderr)
             command = [npm, "install"]
         command += ["--ignore-scripts", "--no-audit", "--no-fund", "--loglevel=error"]
-        print(f"preflight: installing the program's node_modules ({' '.join(command[1:2])}) into {target} "
+        print(f"preflight: installing the program's node_modules (npm {command[1]}) into {target} "
               "(first run only) ...", file=sys.stderr, flush=True)
         began = time.monotonic()
+        # In a process group the gate ends with itself (time limit, Ctrl-C), as the Python environments.
+        process = processes.start(command, cwd=target, stdin=subprocess.DEVNULL, stdout=sys.stderr.fileno(),
+                                  stderr=subprocess.PIPE, text=True)
         try:
-            result = subprocess.run(command, cwd=target, stdin=subprocess.DEVNULL, stdout=sys.stderr,
-                                    stderr=subprocess.PIPE, text=True, timeout=timeout)
+            _, stderr = process.communicate(timeout=timeout)
+            result = subprocess.CompletedProcess(command, process.returncode, None, stderr)
         except subprocess.TimeoutExpired:
+            processes.kill(process)
             shutil.rmtree(target, ignore_errors=True)
             raise DependencyError(f"installing the node_modules of {directory} did not finish in time") from None
         if result.returncode != 0:
             shutil.rmtree(target, ignore_errors=True)
-            tail = "\n".join(result.stderr.strip().splitlines()[-8:])
-            raise DependencyError(f"`{' '.join(command[:2])}` failed for {directory}:\n{tail}")
+            raise DependencyError(f"`npm {command[1]}` failed for {directory}:\n{_npm_error(result.stderr)}")
         (target / ".complete").write_text(str(directory) + "\n")
         print(f"preflight: node_modules ready in {time.monotonic() - began:.0f} s", file=sys.stderr, flush=True)
     return target / "node_modules"
+
+
+def _npm_error(stderr: str) -> str:
+    """npm's own explanation: its first error lines (before the usage text it appends) and its log's path."""
+    lines = [line for line in stderr.strip().splitlines() if line.strip() not in ("", "npm error")]
+    head = []
+    for line in lines:
+        if line.startswith("npm error code "):
+            continue
+        if line.startswith("npm error Clean install") or line.startswith("npm error Usage"):
+            break
+        head.append(line)
+        if len(head) == 6:
+            break
+    log = [line for line in lines if "A complete log of this run" in line]
+    return "\n".join(head + [l for l in log if l not in head])
 
 
 def start_program(node: str, modules: Path, runtime: NodeRuntime, entry: str, directory: Path, project: str,
@@ -192,8 +220,6 @@ def start_program(node: str, modules: Path, runtime: NodeRuntime, entry: str, di
         env["PULUMI_NODEJS_TYPESCRIPT"] = "true"
     else:
         env.pop("PULUMI_NODEJS_TYPESCRIPT", None)
-    for inherited in ("NODE_OPTIONS", "PULUMI_NODEJS_SYNC"):
-        env.pop(inherited, None)
     command = [node, *runtime.nodeargs, str(modules / RUNNER), f"--monitor={monitor}", f"--engine={engine_address}",
                f"--project={project}", f"--stack={stack}", f"--organization={organization}", f"--pwd={directory}",
                "--dry-run", f"--parallel={parallel}", entry]

@@ -17,17 +17,19 @@ from .runner import Project, load_policy_config
 
 def plan(program: Path, stack: str, pack_dir: Path, policy_config: Optional[str] = None,
          account_id: str = "123456789012", timeout: float = 300.0, stack_outputs: Optional[str] = None,
-         organization: Optional[str] = None) -> Optional[dict]:
+         organization: Optional[str] = None, started: Optional[float] = None,
+         say=lambda message: print(message, file=sys.stderr)) -> Optional[dict]:
     """Run the program against the offline engine, in its own process and environment, judge every
     registration with the pack (started meanwhile), and return the report document; None after printing
-    an error (the program's, its dependencies' or the gate's) to stderr."""
+    an error (the program's, its dependencies' or the gate's) to stderr with ``say``. ``timeout`` seconds
+    count from ``started`` (a ``time.monotonic()`` value; default: now)."""
     import time
     from . import processes
     from .engine import OfflineEngine
     from .environment import DependencyError, interpreter_for
     from .launcher import ProgramFailed, send_addresses, start_program, wait_program
 
-    began = time.monotonic()
+    began = started if started is not None else time.monotonic()
     project = Project.load(program)
     config, secret_keys = project.stack_config(stack)
     organization = organization or os.environ.get("PULUMI_ORGANIZATION") or "organization"
@@ -75,19 +77,17 @@ def plan(program: Path, stack: str, pack_dir: Path, policy_config: Optional[str]
                         engine.stop()
                     processes.kill(process)
         except DependencyError as error:
-            print(f"error: the program's dependencies: {error}", file=sys.stderr)
+            say(f"error: the program's dependencies: {error}")
             return None
         except ProgramFailed as error:
-            print(f"error: {error}", file=sys.stderr)
+            say(f"error: {error}")
             return None
         judging = judge_stream.finish()
         from .account import singleton_conflicts
         conflicts = singleton_conflicts(record.registrations, account, region)
         if conflicts:
-            print(f"error: the plan cannot be applied to the described account ({len(conflicts)} "
-                  f"problem{'s' if len(conflicts) != 1 else ''}):", file=sys.stderr)
-            for conflict in conflicts:
-                print(f"  - {conflict}", file=sys.stderr)
+            say(f"error: the plan cannot be applied to the described account ({len(conflicts)} "
+                f"problem{'s' if len(conflicts) != 1 else ''}):\n" + "\n".join(f"  - {c}" for c in conflicts))
             return None
         document = judging.document(record.registrations, stack, record.unjudged)
         document["invented"] = [{"token": token, "calls": calls} for token, calls in sorted(record.invented.items())]
@@ -98,7 +98,7 @@ def plan(program: Path, stack: str, pack_dir: Path, policy_config: Optional[str]
         from .analyzer import PackError, PolicyConfigError
         if not isinstance(error, (PackError, PolicyConfigError)):
             raise
-        print(f"error: {error}", file=sys.stderr)
+        say(f"error: {error}")
         return None
     finally:
         if pack is not None:

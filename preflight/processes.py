@@ -15,6 +15,8 @@ import time
 from typing import Optional
 
 _children: list[subprocess.Popen] = []
+stopping = threading.Event()
+"""Set when the gate's time limit ends the run: the run's own error messages are then left unsaid."""
 _lock = threading.Lock()
 
 

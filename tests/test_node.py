@@ -187,3 +187,24 @@ def test_a_dangling_node_modules_link_is_linked_anew(ssh_open, tmp_path):
     from preflight.node import dependency_key
     key, _ = dependency_key(program)
     assert (program / "node_modules").resolve() == (cache_root() / "node" / key / "node_modules").resolve()
+
+
+def test_an_install_that_fails_is_the_programs_dependencies_failure(tmp_path):
+    """npm ci refuses a lockfile that does not match package.json (before any download): exit 2, the
+    dependencies named as the cause, npm's own words, and nothing left in the cache."""
+    from preflight.environment import cache_root
+    from preflight.node import dependency_key
+    program = tmp_path / "drifted"
+    program.mkdir()
+    for name in ("package-lock.json", "Pulumi.yaml", "Pulumi.test.yaml", "index.js"):
+        (program / name).write_text((PROGRAMS / "js-public-read" / name).read_text())
+    manifest = json.loads((PROGRAMS / "js-public-read/package.json").read_text())
+    manifest["dependencies"]["left-pad"] = "^1.3.0"  # added to package.json, never locked
+    (program / "package.json").write_text(json.dumps(manifest))
+    result = subprocess.run([str(ROOT / ".venv/bin/python"), "-m", "audit_baseline", "plan", "--program",
+                             str(program), "--stack", "test"], cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert (result.returncode, result.stdout) == (2, "")
+    assert f"error: the program's dependencies: `npm ci` failed for {program}:\n" in result.stderr
+    assert "npm error Missing: left-pad@1.3.0 from lock file\n" in result.stderr  # npm's own words
+    key, _ = dependency_key(program)
+    assert not (cache_root() / "node" / key).exists() and not (program / "node_modules").exists()
