@@ -33,16 +33,17 @@ import re
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Optional
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from common import UsageError
 
 DEFAULT_ACCOUNT_ID = "123456789012"
 PARTITIONS = ("aws", "aws-cn", "aws-us-gov", "aws-iso", "aws-iso-b", "aws-iso-e", "aws-iso-f", "aws-eusc")
 
-# Service-linked roles the description may name: role name -> the service principal that owns it.
-# Names and principals from the IAM User Guide ("AWS services that work with IAM") and each
-# service's "Using service-linked roles" page.
+# Service-linked roles this model ties to their service: role name -> the service principal that owns it
+# (their path is /aws-service-role/<principal>/). Any other AWSServiceRoleFor... name is accepted too, with
+# the path /aws-service-role/ only. Names and principals from the IAM User Guide ("AWS services that work
+# with IAM") and each service's "Using service-linked roles" page.
 SERVICE_LINKED_ROLES: dict[str, str] = {
     "AWSServiceRoleForConfig": "config.amazonaws.com",
     "AWSServiceRoleForConfigConforms": "config-conforms.amazonaws.com",
@@ -76,6 +77,7 @@ CONFIG_ROLE_SETTING = "audit-baseline:configRole"
 _ACCOUNT_ID = re.compile(r"^\d{12}$")
 _ORG_ID = re.compile(r"^o-[a-z0-9]{10,32}$")
 _REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d{1,2}$")
+_SLR_NAME = re.compile(r"^AWSServiceRoleFor[\w+=,.@-]{1,47}$")  # IAM role-name characters, 64 at most
 _SERVICE = re.compile(r"^[a-z0-9.-]+\.amazonaws\.com(\.cn)?$")
 
 # What each key allows, for error messages (keyed by the path with list indexes and regions as *).
@@ -86,7 +88,8 @@ ALLOWED: dict[str, str] = {
     "organization.id": "an organization id: o- then 10 to 32 lowercase letters or digits, e.g. \"o-a1b2c3d4e5\"",
     "organization.managementAccountId": "12 digits as text, e.g. \"999988887777\"",
     "organization.delegatedAdministratorFor": "a list of service principals, e.g. [\"cloudtrail.amazonaws.com\"]",
-    "serviceLinkedRoles": "a list of role names: " + ", ".join(sorted(SERVICE_LINKED_ROLES)),
+    "serviceLinkedRoles": "a list of service-linked role names (AWSServiceRoleFor..., as `aws iam list-roles "
+                          "--path-prefix /aws-service-role/` lists them), e.g. \"AWSServiceRoleForConfig\"",
     "config": "an object of region -> {\"recorder\": name, \"deliveryChannel\": name}",
     "config.*": "{\"recorder\": name or null, \"deliveryChannel\": name or null}",
     "config.*.recorder": "the recorder's name (1-256 characters) or null",
@@ -193,8 +196,8 @@ class Account(_Strict):
     def _roles(cls, value: Any) -> Any:
         if isinstance(value, list):
             for role in value:
-                if role not in SERVICE_LINKED_ROLES:
-                    raise ValueError(f"{role!r} is not a service-linked role this model knows")
+                if not isinstance(role, str) or not _SLR_NAME.match(role):
+                    raise ValueError(f"{role!r} is not a service-linked role's name")
             return tuple(value)
         return value
 
@@ -210,6 +213,14 @@ class Account(_Strict):
             if not _REGION.match(region):
                 raise ValueError(f"{region!r} is not a region name (an AWS region name, e.g. \"us-east-1\")")
         return value
+
+    @model_validator(mode="after")
+    def _control_tower_needs_an_organization(self) -> "Account":
+        if self.control_tower and self.organization is None:
+            raise ValueError("controlTower: true needs an organization (Control Tower governs the accounts of an "
+                             "AWS Organization); set organization to {\"id\", \"managementAccountId\"} or "
+                             "controlTower to false")
+        return self
 
     # -- constructors --
     @classmethod
@@ -229,7 +240,7 @@ class Account(_Strict):
 
     def has_service_linked_role(self, service: str) -> bool:
         """Whether the account holds the service-linked role of ``service`` (a service principal)."""
-        return any(SERVICE_LINKED_ROLES[r] == service for r in self.service_linked_roles)
+        return any(SERVICE_LINKED_ROLES.get(r) == service for r in self.service_linked_roles)
 
     def service_linked_role_arn(self, name: str) -> str:
         """``arn:<partition>:iam::<account>:role/aws-service-role/<service>/<name>``."""
@@ -246,7 +257,8 @@ class Account(_Strict):
 
 def role_path(name: str) -> str:
     """A service-linked role's IAM path: ``/aws-service-role/<service principal>/``."""
-    return f"/aws-service-role/{SERVICE_LINKED_ROLES[name]}/"
+    service = SERVICE_LINKED_ROLES.get(name)
+    return f"/aws-service-role/{service}/" if service else "/aws-service-role/"
 
 
 def parse_account(data: Any, source: str) -> Account:
@@ -284,7 +296,8 @@ def _kind(value: Any) -> str:
 
 
 def _message(error: ValidationError, source: str) -> str:
-    """The first problem of a pydantic error as one sentence: file, key, what is wrong, what is allowed."""
+    """Up to three problems of a pydantic error in one line: file, then per problem the key, what is wrong and
+    what the key allows."""
     problems = []
     for item in error.errors():
         loc = [str(p) for p in item["loc"]]
@@ -302,12 +315,16 @@ def _message(error: ValidationError, source: str) -> str:
             problems.append(f"{key}: required; allowed: {ALLOWED.get(pattern, 'see the README')}")
             continue
         detail = item["msg"].removeprefix("Value error, ")
+        if not loc:  # a rule across keys: the message names them
+            problems.append(detail)
+            continue
         found = item.get("input")
         if kind.endswith("_type") or kind == "model_type":
             detail = f"found {_kind(found)}"
         problems.append(f"{key}: {detail}; allowed: {ALLOWED.get(pattern, 'see the README')}")
-    more = f" (and {len(problems) - 1} more problem{'s' if len(problems) > 2 else ''})" if len(problems) > 1 else ""
-    return f"ACCOUNT: {source}: " + "; ".join(problems[:3]) + (more if len(problems) > 3 else "")
+    rest = len(problems) - 3
+    more = f" (and {rest} more problem{'s' if rest > 1 else ''})" if rest > 0 else ""
+    return f"ACCOUNT: {source}: " + "; ".join(problems[:3]) + more
 
 
 def _allowed_keys(parent: str) -> list[str]:
@@ -331,6 +348,26 @@ def _field(registration: Any, name: str, default: Any = None) -> Any:
     return getattr(registration, name, default)
 
 
+def _region_reader(registrations: list, stack_region: Optional[str]):
+    """A function of a registration -> its region: its ``region`` input, else its explicit provider's
+    ``region``, else the stack's (None when none is known)."""
+    provider_regions = {}
+    for r in registrations:
+        if _field(r, "type") == PROVIDER_TYPE:
+            region = (_field(r, "inputs") or {}).get("region")
+            ref = f"{_field(r, 'urn')}::{_field(r, 'id') or ''}"
+            provider_regions[_field(r, "urn")] = provider_regions[ref] = region
+
+    def region_of(r: Any) -> Optional[str]:
+        inputs = _field(r, "inputs") or {}
+        if isinstance(inputs.get("region"), str) and inputs["region"]:
+            return inputs["region"]
+        provider = _field(r, "provider") or ""
+        by_provider = provider_regions.get(provider) or provider_regions.get(provider.rsplit("::", 1)[0])
+        return by_provider or stack_region
+    return region_of
+
+
 def singleton_conflicts(registrations: Iterable[Any], account: Account,
                         stack_region: Optional[str] = None) -> list[str]:
     """Planned resources the described account already has and can hold only once, one message each.
@@ -347,21 +384,7 @@ def singleton_conflicts(registrations: Iterable[Any], account: Account,
     (``audit-baseline:configRole``, ``audit-baseline:recorder``).
     """
     registrations = list(registrations)
-    provider_regions = {}
-    for r in registrations:
-        if _field(r, "type") == PROVIDER_TYPE:
-            region = (_field(r, "inputs") or {}).get("region")
-            ref = f"{_field(r, 'urn')}::{_field(r, 'id') or ''}"
-            provider_regions[_field(r, "urn")] = provider_regions[ref] = region
-
-    def region_of(r: Any) -> Optional[str]:
-        inputs = _field(r, "inputs") or {}
-        if isinstance(inputs.get("region"), str) and inputs["region"]:
-            return inputs["region"]
-        provider = _field(r, "provider") or ""
-        by_provider = provider_regions.get(provider) or provider_regions.get(provider.rsplit("::", 1)[0])
-        return by_provider or stack_region
-
+    region_of = _region_reader(registrations, stack_region)
     problems: list[str] = []
     planned: dict[tuple[str, Optional[str]], str] = {}
     for r in registrations:
@@ -371,7 +394,7 @@ def singleton_conflicts(registrations: Iterable[Any], account: Account,
             if inputs.get("customSuffix") or not isinstance(service, str):
                 continue
             if account.has_service_linked_role(service):
-                name = next(n for n in account.service_linked_roles if SERVICE_LINKED_ROLES[n] == service)
+                name = next(n for n in account.service_linked_roles if SERVICE_LINKED_ROLES.get(n) == service)
                 fix = (f"set {CONFIG_ROLE_SETTING} to existing-service-linked (the baseline then looks the role up "
                        f"instead of creating it)" if service == CONFIG_SERVICE
                        else "remove it from the program or import the existing role")
@@ -397,4 +420,36 @@ def singleton_conflicts(registrations: Iterable[Any], account: Account,
                                 f"and region; the first is {planned[(typ, region)]}); plan one per region")
             else:
                 planned[(typ, region)] = urn
+    return problems
+
+
+RULE_TYPES = ("aws:cfg/rule:Rule", "aws:cfg/conformancePack:ConformancePack")
+
+
+def recorder_gaps(registrations: Iterable[Any], account: Account, stack_region: Optional[str] = None) -> list[str]:
+    """Regions where the plan puts Config rules or conformance packs but neither the described account nor
+    the plan has a configuration recorder: ``pulumi up`` would fail there (PutConfigRule answers
+    NoAvailableConfigurationRecorderException; a conformance pack needs recording on: AWS Config Developer
+    Guide, "Prerequisites for conformance packs"). One message per region, naming a resource and the
+    setting to change (``audit-baseline:recorder``). Regions are read as :func:`singleton_conflicts` reads them.
+    """
+    registrations = list(registrations)
+    region_of = _region_reader(registrations, stack_region)
+    recorders, users = set(), {}
+    for r in registrations:
+        typ = _field(r, "type")
+        if typ == RECORDER_TYPE:
+            recorders.add(region_of(r))
+        elif typ in RULE_TYPES:
+            users.setdefault(region_of(r), []).append(_field(r, "urn"))
+    problems = []
+    for region, urns in sorted(users.items(), key=lambda item: item[0] or ""):
+        if region is None or region in recorders or account.recorder_in(region):
+            continue
+        urns = sorted(urns)
+        problems.append(f"{urns[0]}{f' and {len(urns) - 1} more Config rules or packs' if len(urns) > 1 else ''}: "
+                        f"no configuration recorder in {region} (the account has none there and the plan creates "
+                        f"none), so AWS Config refuses rules and conformance packs there "
+                        f"(NoAvailableConfigurationRecorderException); set {RECORDER_SETTING} to create, or switch "
+                        f"Config on in {region} first")
     return problems

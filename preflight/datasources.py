@@ -10,37 +10,37 @@ Typed answers (``invented=False``) for the lookups programs use most: caller ide
 partition, availability zones, AMIs, the default VPC and its subnets and security group, IAM policy
 documents (rendered exactly as the provider renders them), ECR credentials, Route 53 zones, SSM
 parameters, KMS keys and aliases, IAM roles (service-linked roles from the account description), the
-organization, the billing and ELB service accounts, service principals and ARN parsing. Any other data
-source of any provider SDK that is installed gets every field of its result type filled with a plausible
-value (``invented=True``: the report says so); a provider whose SDK is not installed gets ``{}``, also
+organization, the billing and ELB service accounts, service principals and ARN parsing. Typed answers
+need no SDK at run time (tests check each, field by field, against pulumi_aws's result classes). Any
+other data source of a provider SDK installed where the program runs (``sdk_paths``) gets every field of
+its result type, read from the SDK's sources (:mod:`preflight.sdk_types`), filled with a plausible value
+(``invented=True``: the report says so); a provider whose SDK is not found gets ``{}``, also
 ``invented=True``.
 
 Sources: the provider's data sources (terraform-provider-aws, which pulumi-aws bridges):
 ``internal/service/iam/policy_document_data_source.go`` and ``policy_model.go`` (rendering),
 ``internal/service/organizations/organization_data_source.go`` (what a member account sees),
 ``internal/service/elb/service_account_data_source.go`` (ELB account per region); AWS's documentation
-for the default VPC (172.31.0.0/16, one /20 default subnet per Availability Zone: Amazon VPC User Guide,
-"Default VPCs") and the billing account (386209384616: AWS Billing User Guide).
+for the default VPC (a /16, 172.31.0.0/16, with one /20 default subnet per Availability Zone: Amazon EC2
+API Reference, CreateDefaultVpc and CreateDefaultSubnet; Amazon VPC User Guide, "Default VPCs") and the
+billing account (386209384616: AWS Billing User Guide).
 """
 from __future__ import annotations
 
 import base64
-import functools
 import hashlib
-import importlib
-import inspect
 import json
 import re
-import typing
 import zlib
-from collections import abc
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, Optional, Sequence
 
 from common import UsageError
 
+from . import sdk_types
 from .account import SERVICE_LINKED_ROLES, Account, role_path
+from .sdk_types import Shape
 
 
 @dataclass
@@ -61,21 +61,13 @@ class InvokeAnswer:
 # ---------------------------------------------------------------------------------------------- helpers
 
 def _digest(*parts: Any, length: int = 8) -> str:
-    return hashlib.sha256("/".join(json.dumps(p, sort_keys=True, default=str) for p in parts).encode()).hexdigest()[:length]
+    text = "/".join(json.dumps(p, sort_keys=True, default=str) for p in parts)
+    return hashlib.sha256(text.encode()).hexdigest()[:length]
 
 
 def _uuid(*parts: Any) -> str:
     h = _digest(*parts, length=32)
     return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:32]}"
-
-
-def _snake(name: str) -> str:
-    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name).lower()
-
-
-def _camel(name: str) -> str:
-    head, *rest = name.split("_")
-    return head + "".join(p[:1].upper() + p[1:] for p in rest)
 
 
 def _kebab(name: str) -> str:
@@ -136,111 +128,10 @@ FIXED_TIME = "2026-01-01T00:00:00Z"
 
 # ------------------------------------------------------------------------ result types from the SDKs
 
-
-@dataclass(frozen=True)
-class _Shape:
-    """A data source's result type: wire name -> Python type, and the wire names of its arguments."""
-
-    fields: dict
-    arguments: frozenset = field(default_factory=frozenset)
-
-
-def _token_parts(token: str) -> tuple[str, str, str]:
-    """``aws:ec2/getAmi:getAmi`` -> (aws, ec2, getAmi); ``awsx:ec2:getDefaultVpc`` -> (awsx, ec2, getDefaultVpc)."""
-    parts = token.split(":")
-    if len(parts) != 3:
-        return token, "index", token
-    package, module, function = parts
-    return package, module.split("/")[0] or "index", function
-
-
-@functools.lru_cache(maxsize=None)
-def _module_names(package: str) -> dict[str, str]:
-    """Token module -> Python module, from the SDK's own registration table."""
-    try:
-        root = importlib.import_module(package)
-    except Exception:
-        return {}
-    source = Path(root.__file__).read_text(errors="replace") if getattr(root, "__file__", None) else ""
-    match = re.search(r'resource_modules="""(.*?)"""', source, re.S)
-    names: dict[str, str] = {}
-    if match:
-        try:
-            for entry in json.loads(match.group(1)):
-                names.setdefault(entry["mod"].split("/")[0], entry["fqn"])
-        except (ValueError, KeyError, TypeError):
-            pass
-    return names
-
-
-@functools.lru_cache(maxsize=None)
-def result_shape(token: str) -> Optional[_Shape]:
-    """The result type of an invoke token from the installed provider SDK (None: no SDK or no such function)."""
-    package_name, module, function = _token_parts(token)
-    package = "pulumi_" + package_name.replace("-", "_")
-    names = _module_names(package)
-    if module == "index":
-        candidates = [package]
-    else:
-        candidates = [names.get(module, f"{package}.{module}"), f"{package}.{module}_"]
-    for base in candidates:
-        mod = _function_module(base, _snake(function))
-        if mod is None:
-            continue
-        result_names = [n for n in getattr(mod, "__all__", []) if n.endswith("Result") and not n.startswith("Awaitable")]
-        if not result_names:
-            continue
-        cls = getattr(mod, result_names[0])
-        function_object = getattr(mod, _snake(function), None)
-        arguments = frozenset()
-        if function_object is not None:
-            arguments = frozenset(_camel(p) for p in inspect.signature(function_object).parameters if p != "opts")
-        return _Shape(_output_fields(cls), arguments)
-    return None
-
-
-def _function_module(package: str, name: str):
-    """The SDK module defining function ``name`` of ``package``, without rebinding the package's attribute.
-
-    The package is imported first: importing ``pkg.mod.get_x`` before ``pkg.mod`` itself (the SDKs load their
-    modules lazily) would leave ``pkg.mod.get_x`` bound to the submodule instead of the function, breaking any
-    program in the same process that calls it.
-    """
-    import sys
-    try:
-        parent = importlib.import_module(package)
-    except Exception:
-        return None
-    function_object = getattr(parent, name, None)
-    if callable(function_object) and not inspect.ismodule(function_object):
-        return sys.modules.get(function_object.__module__)
-    if inspect.ismodule(function_object):
-        return function_object
-    return None
-
-
-@functools.lru_cache(maxsize=None)
-def _output_fields(cls: type) -> dict:
-    """Wire name -> type annotation of an SDK output type (``@pulumi.output_type`` class)."""
-    try:
-        from pulumi._types import _raw_return_hints  # the SDK's own resolution of its forward references
-        return dict(_raw_return_hints(cls))
-    except Exception:  # pragma: no cover - a different SDK version: resolve ourselves
-        import sys
-        out = {}
-        namespace = dict(vars(sys.modules[cls.__module__]))
-        for value in vars(cls).values():
-            if isinstance(value, property) and hasattr(value.fget, "_pulumi_name"):
-                out[value.fget._pulumi_name] = typing.get_type_hints(value.fget, globalns=namespace).get("return")
-        return out
-
-
-def _optional(typ: Any) -> bool:
-    return typing.get_origin(typ) is typing.Union and type(None) in typing.get_args(typ)
-
-
-def _is_output_type(typ: Any) -> bool:
-    return isinstance(typ, type) and hasattr(typ, "_pulumi_output_type")
+def result_shape(token: str, sdk_paths: Optional[Sequence[str]] = None) -> Optional[Shape]:
+    """The data source's result type, read from the provider SDK's sources under ``sdk_paths`` (default: this
+    interpreter's ``sys.path``); None when no SDK there defines it (see :mod:`preflight.sdk_types`)."""
+    return sdk_types.result_shape(token, sdk_paths)
 
 
 @dataclass
@@ -249,24 +140,33 @@ class _Context:
     args: dict
     account: Account
     region: str
+    sdk_paths: Optional[Sequence[str]] = None
 
     @property
     def noun(self) -> str:
         """``getSecurityGroup`` -> ``securityGroup``."""
-        function = _token_parts(self.token)[2]
+        function = sdk_types.token_parts(self.token)[2]
         noun = function[3:] if function.startswith("get") else function
         return noun[:1].lower() + noun[1:]
 
     @property
     def service(self) -> str:
-        module = _token_parts(self.token)[1]
+        module = sdk_types.token_parts(self.token)[1]
         return {"cloudwatch": "logs", "cfg": "config", "ebs": "ec2", "vpc": "ec2", "index": "aws",
                 "lb": "elasticloadbalancing", "alb": "elasticloadbalancing", "elb": "elasticloadbalancing",
                 "cognito": "cognito-idp", "ecs": "ecs", "rds": "rds"}.get(module, module)
 
     def arn(self, resource: str, service: Optional[str] = None, regional: bool = True, account: bool = True) -> str:
-        return (f"arn:{self.account.partition}:{service or self.service}:{self.region if regional else ''}:"
+        """An ARN of the account; global services (IAM, S3, Route 53, ...) carry no region, S3 no account."""
+        service = service or self.service
+        regional = regional and service not in _GLOBAL_SERVICES
+        account = account and service != "s3"
+        return (f"arn:{self.account.partition}:{service}:{self.region if regional else ''}:"
                 f"{self.account.account_id if account else ''}:{resource}")
+
+
+_GLOBAL_SERVICES = frozenset({"iam", "s3", "route53", "cloudfront", "organizations", "globalaccelerator", "shield",
+                              "waf"})
 
 
 _ID_PREFIXES = {"vpc": "vpc-", "subnet": "subnet-", "securityGroup": "sg-", "ami": "ami-", "instance": "i-",
@@ -280,7 +180,9 @@ def _text(name: str, ctx: _Context, path: str) -> str:
     """A plausible text value for a field named ``name`` (wire name) of the data source in ``ctx``."""
     lower = name.lower()
     noun = ctx.noun
-    label = ctx.args.get("name") if isinstance(ctx.args.get("name"), str) else f"preflight-{_kebab(noun)}"
+    named = [ctx.args.get(k) for k in ("name", noun, f"{noun}Name")] + \
+        [v for k, v in sorted(ctx.args.items()) if k.endswith("Name")]
+    label = next((v for v in named if isinstance(v, str) and v), f"preflight-{_kebab(noun)}")
     if name == "id" or lower.endswith("resourceid"):
         prefix = _ID_PREFIXES.get(noun)
         return f"{prefix}{_digest(ctx.token, ctx.args, path, length=17)}" if prefix else label
@@ -289,7 +191,7 @@ def _text(name: str, ctx: _Context, path: str) -> str:
             return ctx.arn(f"role/{label}", "iam", regional=False)
         if lower.endswith("keyarn"):
             return ctx.arn(f"key/{_uuid(ctx.token, path)}", "kms")
-        return ctx.arn(f"{_kebab(noun)}/{label}")
+        return ctx.arn(label if ctx.service == "s3" else f"{_kebab(noun)}/{label}")
     if lower in ("accountid", "ownerid", "awsaccountid", "registryid") or lower.endswith("accountid"):
         return ctx.account.account_id
     if lower == "partition":
@@ -333,45 +235,43 @@ def _text(name: str, ctx: _Context, path: str) -> str:
         return "preflight@example.com"
     if lower in ("state", "status") or lower.endswith(("state", "status")):
         return "available"
-    if lower.endswith(("ip", "ipaddress", "address")):
+    if lower in ("ip", "ipaddress", "address") or name.endswith(("Ip", "IpAddress", "Address")):
         return "10.0.0.10"
     if lower == "description":
         return f"{noun} answered offline by preflight"
     return f"preflight-{_kebab(name)}"
 
 
-def _fill(typ: Any, name: str, ctx: _Context, path: str, depth: int = 0) -> Any:
-    """A plausible value of type ``typ`` for the field ``name``: lists hold one item, maps are empty."""
-    if typ is None:
-        return None
-    origin = typing.get_origin(typ)
-    if origin is typing.Union:
-        members = [a for a in typing.get_args(typ) if a is not type(None)]
-        return _fill(members[0], name, ctx, path, depth) if members else None
-    if origin in (list, tuple, abc.Sequence, typing.Sequence, set, frozenset, abc.Set):
-        (item,) = typing.get_args(typ)[:1] or (str,)
-        return [_fill(item, name, ctx, f"{path}[0]", depth + 1)]
-    if origin in (dict, abc.Mapping, typing.Mapping):
+def _fill(typ: tuple, name: str, ctx: _Context, path: str, depth: int = 0) -> Any:
+    """A plausible value of type ``typ`` (a :mod:`preflight.sdk_types` tuple) for the field ``name``: lists
+    hold one item, maps are empty, objects have every field."""
+    kind = typ[0]
+    if kind == "optional":
+        return _fill(typ[1], name, ctx, path, depth)
+    if kind == "list":
+        return [_fill(typ[1], name, ctx, f"{path}[0]", depth + 1)]
+    if kind == "map":
         return {}
-    if typ is str:
+    if kind == "str":
         return _text(name, ctx, path)
-    if typ is bool:
+    if kind == "bool":
         return False
-    if typ is int:
+    if kind == "int":
         return 443 if name.lower().endswith("port") else 1
-    if typ is float:
+    if kind == "float":
         return 1.0
-    if _is_output_type(typ):
+    if kind in ("ref", "object"):
         if depth > 5:
             return {}
-        return {key: _fill(sub, key, ctx, f"{path}.{key}", depth + 1) for key, sub in _output_fields(typ).items()}
+        fields = sdk_types.resolve(typ)[1]
+        return {key: _fill(sub, key, ctx, f"{path}.{key}", depth + 1) for key, sub in fields.items()}
     return None
 
 
 def _complete(ctx: _Context, answer: dict) -> dict:
-    """Every field of the result type: the typed answer's values, the arguments echoed as the provider does
-    (absent arguments stay null), and plausible values for the rest."""
-    shape = result_shape(ctx.token)
+    """Every field of the result type: the given values, the arguments echoed as the provider does (an
+    optional argument not given stays null), and plausible values for the rest."""
+    shape = result_shape(ctx.token, ctx.sdk_paths)
     if shape is None:
         return answer
     out = {}
@@ -380,17 +280,18 @@ def _complete(ctx: _Context, answer: dict) -> dict:
             out[key] = answer[key]
         elif key in ctx.args:
             out[key] = ctx.args[key]
-        elif key in shape.arguments and _optional(typ):
-            out[key] = None  # an optional argument the program did not give: the provider echoes null
+        elif key in shape.arguments and typ[0] == "optional":
+            out[key] = None
         else:
             out[key] = _fill(typ, key, ctx, key)
     return out  # only the result type's fields: the wire names of the provider's schema
 
 
-def invent(token: str, args: dict, account: Account, region: str) -> InvokeAnswer:
+def invent(token: str, args: dict, account: Account, region: str,
+           sdk_paths: Optional[Sequence[str]] = None) -> InvokeAnswer:
     """Every field of the data source's result type filled with a plausible value (``invented=True``);
-    ``{}`` when no installed SDK knows the token."""
-    ctx = _Context(token, dict(args or {}), account, region)
+    ``{}`` when no provider SDK under ``sdk_paths`` defines the token."""
+    ctx = _Context(token, dict(args or {}), account, region, sdk_paths)
     return InvokeAnswer(_complete(ctx, {}), invented=True)
 
 
@@ -404,8 +305,30 @@ def _caller_identity(ctx: _Context) -> dict:
 
 def _region(ctx: _Context) -> dict:
     region = ctx.args.get("region") or ctx.args.get("name") or ctx.region
-    return {"description": _REGION_NAMES.get(region, region), "endpoint": f"ec2.{region}.{_dns_suffix(ctx.account.partition)}",
+    return {"description": _REGION_NAMES.get(region, region),
+            "endpoint": f"ec2.{region}.{_dns_suffix(ctx.account.partition)}",
             "id": region, "name": region, "region": region}
+
+
+# Regions enabled by default in every account, those launched before 2019-03-20 (the others are opt-in):
+# AWS Account Management Reference Guide, "Enable or disable AWS Regions in your account".
+DEFAULT_REGIONS = ("ap-northeast-1", "ap-northeast-2", "ap-northeast-3", "ap-south-1", "ap-southeast-1",
+                   "ap-southeast-2", "ca-central-1", "eu-central-1", "eu-north-1", "eu-west-1", "eu-west-2",
+                   "eu-west-3", "sa-east-1", "us-east-1", "us-east-2", "us-west-1", "us-west-2")
+
+
+def _regions(ctx: _Context) -> dict:
+    """The account's enabled regions (the default set: the description names no opt-in region); with
+    ``allRegions`` also every opt-in region of the aws partition this model knows."""
+    partition_regions = {"aws-cn": ("cn-north-1", "cn-northwest-1"),
+                         "aws-us-gov": ("us-gov-east-1", "us-gov-west-1")}
+    if ctx.account.partition in partition_regions:
+        return {"names": list(partition_regions[ctx.account.partition]), "id": ctx.account.partition}
+    names = set(DEFAULT_REGIONS)
+    if ctx.args.get("allRegions"):
+        names |= set(_REGION_NAMES) | set(ELB_ACCOUNTS) - {"cn-north-1", "cn-northwest-1", "us-gov-east-1",
+                                                             "us-gov-west-1"}
+    return {"names": sorted(names), "id": ctx.account.partition}
 
 
 def _partition(ctx: _Context) -> dict:
@@ -435,10 +358,11 @@ def _availability_zone(ctx: _Context) -> dict:
 
 
 def _ami_name(args: dict) -> str:
-    pattern = next((v for f in args.get("filters") or [] if f.get("name") == "name" for v in f.get("values") or []),
-                   None) or args.get("nameRegex") or "preflight-image-*"
-    name = re.sub(r"[\^\$\\]|\.\*|\(.*?\)|\[.*?\]", "", pattern) if pattern == args.get("nameRegex") else pattern
-    return name.replace("*", "2026.0.20260101")
+    pattern = next(iter(_filters(args).get("name") or []), None) or args.get("nameRegex") or "preflight-image-*"
+    if pattern == args.get("nameRegex"):  # a regular expression: its wildcards stand for a version
+        pattern = re.sub(r"\.[*+]|\\d[*+]?|\[[^\]]*\][*+]?|\([^)]*\)", "*", pattern)
+        pattern = re.sub(r"[\^$\\?]", "", pattern)
+    return pattern.replace("*", "2026.0.20260101")
 
 
 def _ami_owner(args: dict, account: Account) -> str:
@@ -453,7 +377,7 @@ def _ami(ctx: _Context) -> dict:
     args = ctx.args
     image = f"ami-{_digest('ami', args, ctx.region, length=17)}"
     name = _ami_name(args)
-    arch = next((v for f in args.get("filters") or [] if f.get("name") == "architecture" for v in f.get("values") or []),
+    arch = next(iter(_filters(args).get("architecture") or []),
                 "arm64" if "arm64" in name or "aarch64" in name else "x86_64")
     owner = _ami_owner(args, ctx.account)
     snapshot = f"snap-{_digest('snap', image, length=17)}"
@@ -461,12 +385,14 @@ def _ami(ctx: _Context) -> dict:
             "name": name, "architecture": arch, "ownerId": owner,
             "imageOwnerAlias": "amazon" if owner == AMI_OWNER_ALIASES["amazon"] else "",
             "imageLocation": f"{'amazon' if owner == AMI_OWNER_ALIASES['amazon'] else owner}/{name}",
-            "description": name, "creationDate": "2026-01-01T00:00:00.000Z", "deprecationTime": "2028-01-01T00:00:00.000Z",
+            "description": name, "creationDate": "2026-01-01T00:00:00.000Z",
+            "deprecationTime": "2028-01-01T00:00:00.000Z",
             "lastLaunchedTime": "", "state": "available", "public": True, "imageType": "machine",
             "hypervisor": "xen", "virtualizationType": "hvm", "rootDeviceType": "ebs", "rootDeviceName": "/dev/xvda",
             "rootSnapshotId": snapshot, "enaSupport": True, "sriovNetSupport": "simple", "bootMode": "uefi-preferred",
             "imdsSupport": "v2.0", "tpmSupport": "", "uefiData": "", "platform": "", "platformDetails": "Linux/UNIX",
             "usageOperation": "RunInstances", "kernelId": "", "ramdiskId": "", "productCodes": [], "tags": {},
+            "region": ctx.region,
             "stateReason": {"code": "UNSET", "message": "UNSET"},
             "blockDeviceMappings": [{"deviceName": "/dev/xvda", "noDevice": "", "virtualName": "",
                                      "ebs": {"delete_on_termination": "true", "encrypted": "false", "iops": "3000",
@@ -475,7 +401,8 @@ def _ami(ctx: _Context) -> dict:
 
 
 def _ami_ids(ctx: _Context) -> dict:
-    return {"ids": [f"ami-{_digest('ami', ctx.args, ctx.region, length=17)}"], "id": ctx.region}
+    return {"ids": [f"ami-{_digest('ami', ctx.args, ctx.region, length=17)}"], "id": ctx.region,
+            "region": ctx.region}
 
 
 def _default_vpc_id(ctx: _Context) -> str:
@@ -487,7 +414,11 @@ def _subnet_id(ctx: _Context, index: int) -> str:
 
 
 def _filters(args: dict) -> dict[str, list]:
-    return {f.get("name"): list(f.get("values") or []) for f in args.get("filters") or [] if isinstance(f, dict)}
+    """``filters`` ([{name, values}]) as name -> values; anything else counts as no filter."""
+    filters = args.get("filters")
+    if not isinstance(filters, list):
+        return {}
+    return {f.get("name"): list(f.get("values") or []) for f in filters if isinstance(f, dict)}
 
 
 def _is_default_vpc_lookup(ctx: _Context) -> bool:
@@ -537,7 +468,8 @@ def _subnets(ctx: _Context) -> tuple[dict, bool]:
     zones = availability_zones(ctx.region)
     wanted = set(_filters(ctx.args).get("availability-zone") or zones)
     ids = [_subnet_id(ctx, i) for i, zone in enumerate(zones) if zone in wanted]
-    return {"ids": ids, "id": ctx.region, "region": ctx.region}, not _default_subnet_lookup(ctx)
+    return ({"ids": ids, "id": ctx.region, "region": ctx.region, "tags": ctx.args.get("tags") or {}},
+            not _default_subnet_lookup(ctx))
 
 
 def _subnet(ctx: _Context) -> tuple[dict, bool]:
@@ -573,6 +505,12 @@ def _ecr_token(ctx: _Context) -> dict:
             "password": password, "expiresAt": "2026-01-01T12:00:00Z", "registryId": registry,
             "proxyEndpoint": f"https://{registry}.dkr.ecr.{ctx.region}.{_dns_suffix(ctx.account.partition)}",
             "id": ctx.region, "region": ctx.region}
+
+
+def _ecr_credentials(ctx: _Context) -> dict:
+    answer = _ecr_token(ctx)
+    del answer["region"]  # getCredentials has no region output
+    return answer
 
 
 def _zone(ctx: _Context) -> dict:
@@ -633,14 +571,18 @@ def _kms_alias(ctx: _Context) -> dict:
             "region": ctx.region}
 
 
-def _roles(ctx: _Context) -> dict:
+def _roles(ctx: _Context) -> InvokeAnswer:
     """Roles the account description knows: its service-linked roles, filtered as ListRoles(PathPrefix) and
     the provider's name regex (Go RE2 search semantics; Python ``re.search`` for the common subset) do."""
     prefix, pattern = ctx.args.get("pathPrefix"), ctx.args.get("nameRegex")
+    try:
+        matcher = re.compile(pattern) if pattern else None
+    except re.error as error:
+        return InvokeAnswer({}, failure=f"invalid value for name_regex (must be a valid regular expression): {error}")
     names = [n for n in ctx.account.service_linked_roles
-             if (not prefix or role_path(n).startswith(prefix)) and (not pattern or re.search(pattern, n))]
-    return {"names": names, "arns": [ctx.account.service_linked_role_arn(n) for n in names],
-            "id": ctx.region, "nameRegex": pattern, "pathPrefix": prefix}
+             if (not prefix or role_path(n).startswith(prefix)) and (matcher is None or matcher.search(n))]
+    return InvokeAnswer({"names": names, "arns": [ctx.account.service_linked_role_arn(n) for n in names],
+                         "id": ctx.region, "nameRegex": pattern, "pathPrefix": prefix})
 
 
 def _trust_policy(service: str) -> str:
@@ -651,21 +593,22 @@ def _trust_policy(service: str) -> str:
 def _role(ctx: _Context) -> InvokeAnswer:
     name = ctx.args.get("name") or ""
     unique = "AROA" + _digest("role", ctx.account.account_id, name, length=17).upper()
-    if name in SERVICE_LINKED_ROLES:
+    if name in SERVICE_LINKED_ROLES or name.startswith("AWSServiceRoleFor"):
         if name not in ctx.account.service_linked_roles:
             return InvokeAnswer({}, failure=(
                 f"reading IAM Role ({name}): operation error IAM: GetRole, https response error StatusCode: 404, "
                 f"RequestID: {_request_id(name)}, NoSuchEntity: The role with name {name} cannot be found."))
-        service = SERVICE_LINKED_ROLES[name]
+        service = SERVICE_LINKED_ROLES.get(name) or "preflight.amazonaws.com"  # not tied to a service here
         answer = {"id": name, "name": name, "arn": ctx.account.service_linked_role_arn(name), "path": role_path(name),
                   "assumeRolePolicy": _trust_policy(service), "createDate": FIXED_TIME,
                   "description": "", "maxSessionDuration": 3600, "permissionsBoundary": "", "uniqueId": unique,
                   "roleLastUseds": [], "tags": {}}
-        return InvokeAnswer(_complete(ctx, answer))
+        return InvokeAnswer(answer)
     answer = {"id": name, "name": name, "arn": f"arn:{ctx.account.partition}:iam::{ctx.account.account_id}:role/{name}",
               "path": "/", "createDate": FIXED_TIME, "maxSessionDuration": 3600, "uniqueId": unique,
+              "assumeRolePolicy": _trust_policy("ec2.amazonaws.com"), "description": "",
               "permissionsBoundary": "", "roleLastUseds": [], "tags": {}}
-    return InvokeAnswer(_complete(ctx, answer), invented=True)  # a customer role the description cannot list
+    return InvokeAnswer(answer, invented=True)  # a customer role the description cannot list
 
 
 def _organization(ctx: _Context) -> InvokeAnswer:
@@ -694,12 +637,13 @@ def _organization(ctx: _Context) -> InvokeAnswer:
                     "state": "ACTIVE", "status": "ACTIVE"}
         members = [entry(mgmt, "management")] + ([entry(acct, "this account")] if acct != mgmt else [])
         root = "r-" + _digest("root", org.id, length=4)
-        services = sorted(set(org.delegated_administrator_for) | {"member.org.stacksets.cloudformation.amazonaws.com"})
+        services = sorted(org.delegated_administrator_for)  # trusted access a delegated administrator needs
         answer.update(masterAccountName="management", accounts=members, nonMasterAccounts=members[1:],
-                      roots=[{"id": root, "name": "Root", "arn": f"arn:{part}:organizations::{mgmt}:root/{org.id}/{root}",
+                      roots=[{"id": root, "name": "Root",
+                              "arn": f"arn:{part}:organizations::{mgmt}:root/{org.id}/{root}",
                               "policyTypes": [{"status": "ENABLED", "type": "SERVICE_CONTROL_POLICY"}]}],
                       awsServiceAccessPrincipals=services, enabledPolicyTypes=["SERVICE_CONTROL_POLICY"])
-    return InvokeAnswer(_complete(ctx, answer))
+    return InvokeAnswer(answer)
 
 
 def _billing(ctx: _Context) -> dict:
@@ -711,8 +655,7 @@ def _elb_account(ctx: _Context) -> InvokeAnswer:
     if region not in ELB_ACCOUNTS:
         return InvokeAnswer({}, failure=f"unsupported AWS Region: {region}")
     account = ELB_ACCOUNTS[region]
-    return InvokeAnswer(_complete(ctx, {"id": account, "arn": f"arn:{ctx.account.partition}:iam::{account}:root",
-                                        "region": region}))
+    return InvokeAnswer({"id": account, "arn": f"arn:{ctx.account.partition}:iam::{account}:root", "region": region})
 
 
 def _service_principal(ctx: _Context) -> dict:
@@ -776,7 +719,8 @@ def _conditions_json(conditions: list[tuple[str, str, Any]]) -> dict:
     raw: dict[str, dict[str, list]] = {}
     for test, variable, values in conditions:
         raw.setdefault(test, {}).setdefault(variable, []).extend(values if isinstance(values, list) else [values])
-    return {test: {variable: (values[0] if len(values) == 1 else values) for variable, values in sorted(variables.items())}
+    return {test: {variable: (values[0] if len(values) == 1 else values)
+                   for variable, values in sorted(variables.items())}
             for test, variables in sorted(raw.items())}
 
 
@@ -923,7 +867,11 @@ def render_policy_document(args: dict) -> dict:
         raise PolicyDocumentError(f'expected version to be one of ["2008-10-17" "2012-10-17"], got {version}')
     current: dict[str, Any] = {"Version": version, "Id": args.get("policyId") or "", "Statement": []}
     sids: set = set()
-    for statement in args.get("statements") or []:
+    for position, statement in enumerate(args.get("statements") or []):
+        effect = (statement or {}).get("effect")
+        if effect not in (None, "", "Allow", "Deny"):
+            raise PolicyDocumentError(f'expected statement.{position}.effect to be one of ["Allow" "Deny"], '
+                                      f'got {effect}')
         sid = (statement or {}).get("sid")
         if sid:
             if sid in sids:
@@ -951,42 +899,56 @@ def _policy_document(ctx: _Context) -> InvokeAnswer:
         rendered = render_policy_document(ctx.args)
     except PolicyDocumentError as error:
         return InvokeAnswer({}, failure=str(error))
-    return InvokeAnswer(_complete(ctx, rendered))
+    for name in _DOCUMENT_ARGUMENTS:
+        rendered[name] = ctx.args.get(name)
+    return InvokeAnswer(rendered)
 
 
 # --------------------------------------------------------------------------------------------- table
 
-def _typed(function):
-    """A handler returning a dict (always typed) or (dict, invented) -> an InvokeAnswer of every field."""
+def _typed(function, echo: tuple = ()):
+    """A handler returning a dict (typed) or (dict, invented) -> an InvokeAnswer; ``echo``: the arguments the
+    provider returns as given (null when not given). Typed answers never read the SDK at run time (its
+    modules load slowly); a test checks each against the SDK's result type, field by field."""
     def handler(ctx: _Context) -> InvokeAnswer:
         value = function(ctx)
         answer, invented = value if isinstance(value, tuple) else (value, False)
-        return InvokeAnswer(_complete(ctx, answer), invented=invented)
+        for name in echo:
+            answer.setdefault(name, ctx.args.get(name))
+        return InvokeAnswer(answer, invented=invented)
     return handler
 
+
+_AMI_ARGUMENTS = ("executableUsers", "owners", "includeDeprecated", "filters", "nameRegex")
+
+
+_ZONES_ARGUMENTS = ("allAvailabilityZones", "excludeNames", "excludeZoneIds", "filters", "state")
+_DOCUMENT_ARGUMENTS = ("overrideJson", "overridePolicyDocuments", "policyId", "sourceJson", "sourcePolicyDocuments",
+                       "statements", "version")
 
 HANDLERS = {
     "aws:index/getCallerIdentity:getCallerIdentity": _typed(_caller_identity),
     "aws:index/getRegion:getRegion": _typed(_region),
     "aws:index/getPartition:getPartition": _typed(_partition),
-    "aws:index/getAvailabilityZones:getAvailabilityZones": _typed(_availability_zones),
-    "aws:ec2/getAvailabilityZones:getAvailabilityZones": _typed(_availability_zones),  # older SDKs' token
-    "aws:index/getAvailabilityZone:getAvailabilityZone": _typed(_availability_zone),
-    "aws:ec2/getAmi:getAmi": _typed(_ami),
-    "aws:ec2/getAmiIds:getAmiIds": _typed(_ami_ids),
-    "aws:ec2/getVpc:getVpc": _typed(_vpc),
-    "aws:ec2/getSubnets:getSubnets": _typed(_subnets),
-    "aws:ec2/getSubnetIds:getSubnetIds": _typed(_subnets),  # older SDKs' name
-    "aws:ec2/getSubnet:getSubnet": _typed(_subnet),
-    "aws:ec2/getSecurityGroup:getSecurityGroup": _typed(_security_group),
+    "aws:index/getRegions:getRegions": _typed(_regions, ("allRegions", "filters")),
+    "aws:index/getAvailabilityZones:getAvailabilityZones": _typed(_availability_zones, _ZONES_ARGUMENTS),
+    "aws:ec2/getAvailabilityZones:getAvailabilityZones": _typed(_availability_zones, _ZONES_ARGUMENTS),  # older SDKs' token
+    "aws:index/getAvailabilityZone:getAvailabilityZone": _typed(_availability_zone, ("allAvailabilityZones", "filters")),
+    "aws:ec2/getAmi:getAmi": _typed(_ami, _AMI_ARGUMENTS + ("allowUnsafeFilter", "mostRecent")),
+    "aws:ec2/getAmiIds:getAmiIds": _typed(_ami_ids, _AMI_ARGUMENTS + ("sortAscending",)),
+    "aws:ec2/getVpc:getVpc": _typed(_vpc, ("filters",)),
+    "aws:ec2/getSubnets:getSubnets": _typed(_subnets, ("filters",)),
+    "aws:ec2/getSubnetIds:getSubnetIds": _typed(_subnets, ("filters",)),  # older SDKs' name
+    "aws:ec2/getSubnet:getSubnet": _typed(_subnet, ("filters",)),
+    "aws:ec2/getSecurityGroup:getSecurityGroup": _typed(_security_group, ("filters",)),
     "aws:iam/getPolicyDocument:getPolicyDocument": _policy_document,
-    "aws:ecr/getCredentials:getCredentials": _typed(_ecr_token),
+    "aws:ecr/getCredentials:getCredentials": _typed(_ecr_credentials),
     "aws:ecr/getAuthorizationToken:getAuthorizationToken": _typed(_ecr_token),
     "aws:route53/getZone:getZone": _typed(_zone),
     "aws:ssm/getParameter:getParameter": _typed(_parameter),
     "aws:kms/getKey:getKey": _typed(_kms_key),
     "aws:kms/getAlias:getAlias": _typed(_kms_alias),
-    "aws:iam/getRoles:getRoles": _typed(_roles),
+    "aws:iam/getRoles:getRoles": _roles,
     "aws:iam/getRole:getRole": _role,
     "aws:organizations/getOrganization:getOrganization": _organization,
     "aws:index/getBillingServiceAccount:getBillingServiceAccount": _typed(_billing),
@@ -996,21 +958,24 @@ HANDLERS = {
 }
 
 
-def answer_invoke(token: str, args: Optional[dict], account: Account, region: Optional[str] = None) -> InvokeAnswer:
+def answer_invoke(token: str, args: Optional[dict], account: Account, region: Optional[str] = None,
+                  sdk_paths: Optional[Sequence[str]] = None) -> InvokeAnswer:
     """The answer to one invoke of ``token`` with ``args`` (wire names) in ``account``.
 
     ``region``: the provider's region (the stack's ``aws:region`` or an explicit provider's); an explicit
     ``region`` argument, as pulumi-aws 7 data sources take, wins; without either, us-east-1.
+    ``sdk_paths``: where the program's provider SDKs are installed (its site-packages), read for the result
+    types of invented answers; default: this interpreter's ``sys.path``.
     """
     args = dict(args or {})
     if isinstance(args.get("region"), str) and args["region"]:
         region = args["region"]
     region = region or "us-east-1"
-    ctx = _Context(token, args, account, region)
+    ctx = _Context(token, args, account, region, sdk_paths)
     handler = HANDLERS.get(token)
     if handler is not None:
         return handler(ctx)
-    return invent(token, args, account, region)
+    return invent(token, args, account, region, sdk_paths)
 
 
 # -------------------------------------------------------------------------------------- stack outputs

@@ -13,7 +13,9 @@ source position). What a provider would compute is answered with plausible AWS-s
 would judge; data sources are answered by :mod:`preflight.datasources`; stack references from a ``STACK_OUTPUTS`` file. A remote
 component (``remote: true``: awsx, eks, ...), which only its provider plugin can build, is recorded as
 *unjudged*. Features served as the CLI serves them (sdk/proto/resource.proto): secrets, resource
-references, output values, alias specs, deletedWith.
+references, output values, alias specs, deletedWith, resource transforms (the program's own
+``transforms=`` and ``register_resource_transform``, called back as the engine does, in that order; their
+properties, ``protect`` and ``retainOnDelete`` are used).
 """
 from __future__ import annotations
 
@@ -29,16 +31,18 @@ import grpc
 from google.protobuf import empty_pb2
 
 from . import wire
-from .protos import engine_pb2, engine_pb2_grpc, provider_pb2, resource_pb2, resource_pb2_grpc
+from .protos import (callback_pb2, callback_pb2_grpc, engine_pb2, engine_pb2_grpc, provider_pb2, resource_pb2,
+                     resource_pb2_grpc)
 from .resources import AUTONAMED, STACK_TYPE, Registration, computed_outputs
 
 STACK_REFERENCE = "pulumi:pulumi:StackReference"
-FEATURES = {"secrets", "resourceReferences", "outputValues", "aliasSpecs", "deletedWith"}
+FEATURES = {"secrets", "resourceReferences", "outputValues", "aliasSpecs", "deletedWith", "transforms"}
 FEATURE_ENUMS = [resource_pb2.RESOURCE_MONITOR_FEATURE_SECRETS,
                  resource_pb2.RESOURCE_MONITOR_FEATURE_RESOURCE_REFERENCES,
                  resource_pb2.RESOURCE_MONITOR_FEATURE_OUTPUT_VALUES,
                  resource_pb2.RESOURCE_MONITOR_FEATURE_ALIAS_SPECS,
-                 resource_pb2.RESOURCE_MONITOR_FEATURE_DELETED_WITH]
+                 resource_pb2.RESOURCE_MONITOR_FEATURE_DELETED_WITH,
+                 resource_pb2.RESOURCE_MONITOR_FEATURE_TRANSFORMS]
 
 
 @dataclass
@@ -51,12 +55,27 @@ class InvokeAnswer:
     failure: Optional[str] = None
 
 
-def _datasource_answerer(account, region: str) -> Callable[[str, dict], InvokeAnswer]:
-    """Data sources answered by :mod:`preflight.datasources` for ``account`` in the stack's ``region``."""
+def _datasource_answerer(account, region: str, interpreter: Optional[str] = None) -> Callable[[str, dict], InvokeAnswer]:
+    """Data sources answered by :mod:`preflight.datasources` for ``account`` in the stack's ``region``; an
+    invented answer reads the result type from the provider SDK in the program's own environment
+    (``interpreter``; default: the gate's)."""
     from .datasources import answer_invoke
+    paths: list = [None]
+    finding = None
+    if interpreter:  # where the program's SDKs are: asked of its interpreter meanwhile (a few ms)
+        def find() -> None:
+            from .sdk_types import sdk_paths_for
+            paths[0] = sdk_paths_for(interpreter) or None
+        finding = threading.Thread(target=find, daemon=True)
+        finding.start()
+
+    def sdk_paths():
+        if finding is not None:
+            finding.join()
+        return paths[0]
 
     def answer(token: str, args: dict) -> InvokeAnswer:
-        given = answer_invoke(token, args, account, region)
+        given = answer_invoke(token, args, account, region, sdk_paths=sdk_paths())
         return InvokeAnswer(dict(given.result), bool(given.invented), given.failure)
     return answer
 
@@ -92,16 +111,20 @@ class OfflineEngine:
         self._states: dict[str, tuple[str, dict]] = {}
         self._server: Optional[grpc.Server] = None
         self._ready = threading.Event()
+        self._stack_transforms: list = []
+        self._callback_stubs: dict = {}
         if account is not None:
             self.configure(account, stack_outputs)
 
-    def configure(self, account, stack_outputs: Optional[Callable[[str], Optional[dict]]] = None) -> None:
-        """The account the program is deployed into and the stack references' outputs. The engine may be
-        started (and the program launched) first: answers wait until this is called."""
+    def configure(self, account, stack_outputs: Optional[Callable[[str], Optional[dict]]] = None,
+                  interpreter: Optional[str] = None) -> None:
+        """The account the program is deployed into, the stack references' outputs and (``interpreter``) the
+        program's interpreter, whose provider SDKs describe invented answers. The engine may be started
+        (and the program launched) first: answers wait until this is called."""
         self.account = account
         self.account_id = getattr(account, "account_id", None) or "123456789012"
         self.partition = getattr(account, "partition", None) or "aws"
-        self.answer = _datasource_answerer(account, self.region)
+        self.answer = _datasource_answerer(account, self.region, interpreter)
         self.stack_outputs = stack_outputs or (lambda name: None)
         self._ready.set()
 
@@ -149,7 +172,11 @@ class OfflineEngine:
             if self.on_register:
                 self.on_register(registration)
             return resource_pb2.RegisterResourceResponse(urn=urn)
-        raw = wire.from_struct(request.object)
+        protect, retain = bool(request.protect), bool(request.retainOnDelete)
+        properties = request.object
+        for callback in list(request.transforms) + list(self._stack_transforms):
+            properties, protect, retain = self._transform(callback, request, properties, protect, retain)
+        raw = wire.from_struct(properties)
         inputs = wire.resolve(raw)
         dependencies = set(request.dependencies) | wire.dependencies_of(raw)
         region = _plain_text(inputs.get("region")) or self.region
@@ -172,7 +199,7 @@ class OfflineEngine:
         registration = Registration(
             urn=urn, type=request.type, name=request.name, custom=bool(request.custom),
             parent=request.parent or None, inputs=_without_nulls(recorded),
-            protect=bool(request.protect), retain_on_delete=bool(request.retainOnDelete),
+            protect=protect, retain_on_delete=retain,
             depends_on=sorted(dependencies),
             property_dependencies={k: list(v.urns) for k, v in request.propertyDependencies.items()},
             provider=request.provider, id=id_,
@@ -190,6 +217,33 @@ class OfflineEngine:
         if self.on_register:
             self.on_register(registration)
         return resource_pb2.RegisterResourceResponse(urn=urn, id=id_, object=wire.to_struct(state))
+
+    def register_stack_transform(self, callback) -> None:
+        with self._lock:
+            self._stack_transforms.append(callback)
+
+    def _transform(self, callback, request, properties, protect: bool, retain: bool):
+        """Call one of the program's transforms back, as the engine does, on its callbacks server."""
+        with self._lock:
+            stub = self._callback_stubs.get(callback.target)
+            if stub is None:
+                stub = self._callback_stubs[callback.target] = callback_pb2_grpc.CallbacksStub(
+                    grpc.insecure_channel(callback.target))
+        transform_request = resource_pb2.TransformRequest(
+            type=request.type, name=request.name, custom=request.custom, parent=request.parent,
+            properties=properties,
+            options=resource_pb2.TransformResourceOptions(protect=protect, retain_on_delete=retain,
+                                                          depends_on=list(request.dependencies)))
+        try:
+            answer = stub.Invoke(callback_pb2.CallbackInvokeRequest(
+                token=callback.token, request=transform_request.SerializeToString()))
+        except grpc.RpcError as error:  # the transform raised: the program's failure, not the gate's
+            raise ProgramFault(error.details() if hasattr(error, "details") else str(error)) from None
+        response = resource_pb2.TransformResponse.FromString(answer.response)
+        if response.HasField("options"):
+            protect = response.options.protect if response.options.HasField("protect") else protect
+            retain = response.options.retain_on_delete if response.options.HasField("retain_on_delete") else retain
+        return (response.properties if response.HasField("properties") else properties), protect, retain
 
     def read(self, request) -> resource_pb2.ReadResourceResponse:
         self._wait_ready()
@@ -240,11 +294,17 @@ class OfflineEngine:
         return resource_pb2.CallResponse(**{"return": wire.to_struct({})})
 
 
+class ProgramFault(Exception):
+    """Something the program did failed while the engine answered it (a transform raising)."""
+
+
 def _guarded(method):
     """A failure inside the engine is the gate's, never blamed on the program: record it, answer INTERNAL."""
     def handler(self, request, context):
         try:
             return method(self, request, context)
+        except ProgramFault as fault:
+            context.abort(grpc.StatusCode.UNKNOWN, str(fault))
         except Exception as error:  # noqa: BLE001 - reported as the gate's own failure
             import traceback
             detail = "".join(traceback.format_exception_only(type(error), error)).strip()
@@ -289,6 +349,11 @@ class _Monitor(resource_pb2_grpc.ResourceMonitorServicer):
     @_guarded
     def RegisterPackage(self, request, context):
         return resource_pb2.RegisterPackageResponse(ref=f"{request.name}@{request.version}")
+
+    @_guarded
+    def RegisterStackTransform(self, request, context):
+        self.engine.register_stack_transform(request)
+        return empty_pb2.Empty()
 
     @_guarded
     def SignalAndWaitForShutdown(self, request, context):

@@ -89,14 +89,18 @@ def read_project_file(path: str | Path) -> dict:
     runtime = data.get("runtime")
     if isinstance(runtime, dict):
         if not isinstance(runtime.get("name"), str):
-            raise UsageError(f"project file: {path}: `runtime.name` must be a runtime such as python, found {_kind(runtime.get('name'))}")
+            raise UsageError(f"project file: {path}: `runtime.name` must be a runtime such as python, "
+                             f"found {_kind(runtime.get('name'))}")
         if not isinstance(runtime.get("options", {}) or {}, dict):
-            raise UsageError(f"project file: {path}: `runtime.options` must be a mapping, found {_kind(runtime.get('options'))}")
+            raise UsageError(f"project file: {path}: `runtime.options` must be a mapping, "
+                             f"found {_kind(runtime.get('options'))}")
     elif not isinstance(runtime, str):
-        raise UsageError(f"project file: {path}: `runtime` must be a runtime name such as python, or {{name, options}}; "
+        raise UsageError(f"project file: {path}: `runtime` must be a runtime name such as python, or "
+                         f"{{name, options}}; "
                          f"found {_kind(runtime)}")
     if "main" in data and not isinstance(data["main"], str):
-        raise UsageError(f"project file: {path}: `main` must be a path relative to the project, found {_kind(data['main'])}")
+        raise UsageError(f"project file: {path}: `main` must be a path relative to the project, "
+                         f"found {_kind(data['main'])}")
     return data
 
 
@@ -118,10 +122,12 @@ def read_stack_settings(path: str | Path) -> dict:
                          f"found {_kind(data)}")
     config = data.get("config")
     if config is not None and not isinstance(config, dict):
-        raise UsageError(f"{label}: {path}: `config` must be a mapping of namespace:key to value, found {_kind(config)}")
+        raise UsageError(f"{label}: {path}: `config` must be a mapping of namespace:key to value, "
+                         f"found {_kind(config)}")
     for key in config or {}:
         if not isinstance(key, str):
-            raise UsageError(f"{label}: {path}: config key {key!r} must be text such as `aws:region`, found {_kind(key)}")
+            raise UsageError(f"{label}: {path}: config key {key!r} must be text such as `aws:region`, "
+                             f"found {_kind(key)}")
     return data
 
 

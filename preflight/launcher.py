@@ -50,9 +50,12 @@ def start_program(interpreter: Interpreter, program: Path, directory: Path, proj
     result.unlink()
     env = dict(os.environ, PULUMI_CONFIG=json.dumps(config), PULUMI_CONFIG_SECRET_KEYS=json.dumps(secret_keys),
                AUDIT_BASELINE_RESULT=str(result), PYTHONUNBUFFERED="1")
-    bin_dir = str(Path(interpreter.python).parent)
-    env["PATH"] = bin_dir + os.pathsep + env.get("PATH", "")
+    bin_dir = Path(interpreter.python).parent
+    env["PATH"] = str(bin_dir) + os.pathsep + env.get("PATH", "")  # as an activated virtualenv
+    if (bin_dir.parent / "pyvenv.cfg").is_file():
+        env["VIRTUAL_ENV"] = str(bin_dir.parent)
     env.pop("PYTHONPATH", None)
+    env.pop("PYTHONHOME", None)
     command = [interpreter.python, "-W", "ignore::DeprecationWarning", str(LAUNCHER), "--monitor", monitor or "-",
                "--engine", engine_address or "-", "--project", project, "--stack", stack, "--organization", organization,
                "--pwd", str(directory), str(program)]

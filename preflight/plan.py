@@ -70,7 +70,8 @@ def plan(program: Path, stack: str, pack_dir: Path, policy_config: Optional[str]
                     send_addresses(process, *engine.start())
                     judge_stream.start()
                     account = resolve_account(account_id)
-                    engine.configure(account, load_stack_outputs(stack_outputs, organization, project.name))
+                    engine.configure(account, load_stack_outputs(stack_outputs, organization, project.name),
+                                     interpreter=None if interpreter.python == sys.executable else interpreter.python)
                     record = wait_program(process, result, engine, interpreter, began + timeout, timeout)
                 finally:
                     if engine is not None:
@@ -83,8 +84,9 @@ def plan(program: Path, stack: str, pack_dir: Path, policy_config: Optional[str]
             say(f"error: {error}")
             return None
         judging = judge_stream.finish()
-        from .account import singleton_conflicts
-        conflicts = singleton_conflicts(record.registrations, account, region)
+        from .account import recorder_gaps, singleton_conflicts
+        conflicts = singleton_conflicts(record.registrations, account, region) + \
+            recorder_gaps(record.registrations, account, region)
         if conflicts:
             say(f"error: the plan cannot be applied to the described account ({len(conflicts)} "
                 f"problem{'s' if len(conflicts) != 1 else ''}):\n" + "\n".join(f"  - {c}" for c in conflicts))
@@ -106,15 +108,22 @@ def plan(program: Path, stack: str, pack_dir: Path, policy_config: Optional[str]
 
 
 def resolve_account(value: Optional[str]):
-    """``--account``: an account description file (issue 12's contract) or a bare 12-digit account id."""
-    from .account_seam import account_from_option
-    return account_from_option(value)
+    """``--account``: an account description file (:mod:`preflight.account`, issue 12's contract) or, as
+    before, a bare 12-digit account id (a fresh account with that id); None: a fresh account."""
+    import re
+    from .account import Account, load_account
+    if value is None or value == "":
+        return Account.default()
+    if re.fullmatch(r"\d{12}", value) and not Path(value).exists():
+        return Account.model_validate({"accountId": value})
+    return load_account(value)
 
 
 def load_stack_outputs(path: Optional[str], organization: Optional[str] = None, project: Optional[str] = None):
-    """``STACK_OUTPUTS``: {"<org>/<project>/<stack>": {"<output>": value}} -> a lookup by stack name."""
-    from .account_seam import stack_outputs_from_file
-    return stack_outputs_from_file(path, organization, project)
+    """``STACK_OUTPUTS``: {"<org>/<project>/<stack>": {"<output>": value}} -> a lookup by stack name (None:
+    unknown outputs, as in a preview before that stack exists)."""
+    from .datasources import stack_outputs_lookup
+    return stack_outputs_lookup(path, organization, project)
 
 
 def plan_state(state: str, pack_dir: Path, policy_config: Optional[str] = None) -> Optional[dict]:

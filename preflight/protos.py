@@ -75,6 +75,8 @@ class _BindProtoOnLoad:
 proto = _load()
 analyzer_pb2 = importlib.import_module("pulumi.runtime.proto.analyzer_pb2")
 analyzer_pb2_grpc = importlib.import_module("pulumi.runtime.proto.analyzer_pb2_grpc")
+callback_pb2 = importlib.import_module("pulumi.runtime.proto.callback_pb2")
+callback_pb2_grpc = importlib.import_module("pulumi.runtime.proto.callback_pb2_grpc")
 engine_pb2 = importlib.import_module("pulumi.runtime.proto.engine_pb2")
 engine_pb2_grpc = importlib.import_module("pulumi.runtime.proto.engine_pb2_grpc")
 provider_pb2 = importlib.import_module("pulumi.runtime.proto.provider_pb2")

@@ -3,12 +3,11 @@ plan must not create again in the described account."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 
 from common import UsageError
-from preflight.account import Account, load_account, parse_account, singleton_conflicts
+from preflight.account import Account, load_account, parse_account, recorder_gaps, singleton_conflicts
 
 from .conftest import ROOT, run_baseline
 
@@ -73,9 +72,10 @@ def test_default_is_a_fresh_account():
      'organization.managementAccountId: required; allowed: 12 digits as text, e.g. "999988887777"'),
     ({"organization": ["o-a1b2c3d4e5"]},
      'organization: found a list; allowed: null (outside an organization) or {"id", "managementAccountId"}'),
-    ({"serviceLinkedRoles": ["AWSServiceRoleForConfg"]},
-     "serviceLinkedRoles: 'AWSServiceRoleForConfg' is not a service-linked role this model knows; allowed: "
-     "a list of role names: "),
+    ({"serviceLinkedRoles": ["ConfigRole"]},
+     "serviceLinkedRoles: 'ConfigRole' is not a service-linked role's name; allowed: a list of service-linked role "
+     "names (AWSServiceRoleFor..., as `aws iam list-roles --path-prefix /aws-service-role/` lists them), e.g. "
+     "\"AWSServiceRoleForConfig\""),
     ({"config": {"us-east": {"recorder": "default"}}},
      "config: 'us-east' is not a region name (an AWS region name, e.g. \"us-east-1\"); allowed: an object of "
      "region -> {\"recorder\": name, \"deliveryChannel\": name}"),
@@ -88,6 +88,9 @@ def test_default_is_a_fresh_account():
     ({"trails": [{"name": "org-trail"}]},
      'trails[0].homeRegion: required; allowed: an AWS region name, e.g. "us-east-1"'),
     ({"controlTower": "false"}, "controlTower: found text; allowed: true or false"),
+    ({"controlTower": True},
+     'controlTower: true needs an organization (Control Tower governs the accounts of an AWS Organization); set '
+     'organization to {"id", "managementAccountId"} or controlTower to false'),
     ({"accountID": "111122223333"},
      "accountID: unknown key; allowed here: accountId, partition, organization, serviceLinkedRoles, config, "
      "trails, controlTower, description"),
@@ -98,6 +101,17 @@ def test_each_malformed_key_is_named_with_what_it_allows(tmp_path, data, message
     with pytest.raises(UsageError) as error:
         load_account(path)
     assert str(error.value).startswith(f"ACCOUNT: {path}: {message}")
+
+
+def test_several_problems_are_named_together(tmp_path):
+    path = tmp_path / "account.json"
+    path.write_text(json.dumps({"accountId": "1", "partition": "x", "controlTower": 1, "trails": 2}))
+    with pytest.raises(UsageError) as error:
+        load_account(path)
+    message = str(error.value)
+    assert message.startswith(f"ACCOUNT: {path}: accountId: '1' is not 12 digits; allowed: ")
+    assert "; partition: 'x' is not a partition; allowed: " in message
+    assert message.endswith("(and 1 more problem)")
 
 
 def test_a_file_that_is_not_an_object_or_not_json(tmp_path):
@@ -227,3 +241,40 @@ def test_service_linked_role_with_a_custom_suffix_or_another_service():
         "urn:t: the account already has the service-linked role AWSServiceRoleForCloudTrail of "
         "cloudtrail.amazonaws.com (one per account; creating it again fails); remove it from the program or "
         "import the existing role"]
+
+
+# -- Config rules and packs need a recorder in their region --
+
+def rule_urn(name: str, region: str) -> str:
+    return f"{BASE}$aws:cfg/rule:Rule::audit-config-{name}-{region}"
+
+
+def gap(region: str, first: str, more: int) -> str:
+    return (f"{first} and {more} more Config rules or packs: no configuration recorder in {region} (the account "
+            f"has none there and the plan creates none), so AWS Config refuses rules and conformance packs there "
+            f"(NoAvailableConfigurationRecorderException); set audit-baseline:recorder to create, or switch Config "
+            f"on in {region} first")
+
+
+def test_existing_recorder_mode_needs_the_accounts_recorder_in_every_region(existing_plan):
+    assert recorder_gaps(existing_plan, example("control-tower-member"), "us-east-1") == []
+    assert recorder_gaps(existing_plan, example("config-console"), "us-east-1") == [
+        gap("us-west-2", f"{BASE}$aws:cfg/conformancePack:ConformancePack::audit-config-pack-cis-us-west-2", 9)]
+    in_west = [r for r in existing_plan if r.inputs.get("region") == "us-west-2"
+               and r.type in ("aws:cfg/rule:Rule", "aws:cfg/conformancePack:ConformancePack")]
+    assert len(in_west) == 10
+    assert [m.split(" no configuration recorder in ")[1].split(" ")[0]
+            for m in recorder_gaps(existing_plan, example("fresh"), "us-east-1")] == ["us-east-1", "us-west-2"]
+
+
+def test_created_recorders_cover_their_regions(two_region_plan):
+    assert recorder_gaps(two_region_plan, example("fresh"), "us-east-1") == []
+
+
+def test_a_rule_in_a_region_without_any_recorder():
+    rule = {"urn": "urn:r", "type": "aws:cfg/rule:Rule", "inputs": {"region": "eu-west-1"}}
+    pack = {"urn": "urn:p", "type": "aws:cfg/conformancePack:ConformancePack", "inputs": {}}
+    assert recorder_gaps([rule, pack], example("config-console"), "us-east-1") == [
+        "urn:r: no configuration recorder in eu-west-1 (the account has none there and the plan creates none), so "
+        "AWS Config refuses rules and conformance packs there (NoAvailableConfigurationRecorderException); set "
+        "audit-baseline:recorder to create, or switch Config on in eu-west-1 first"]

@@ -158,6 +158,8 @@ def test_source_document_principals_round_trip_as_the_provider_does():
      "writing IAM Policy Document: merging source document 1: duplicate Sid (A) in source_policy_documents "
      "(statement 0). Remove the Sid or ensure Sids are unique."),
     ({"version": "2020-01-01"}, 'expected version to be one of ["2008-10-17" "2012-10-17"], got 2020-01-01'),
+    ({"statements": [{"actions": ["s3:*"]}, {"effect": "allow", "actions": ["s3:*"]}]},
+     'expected statement.1.effect to be one of ["Allow" "Deny"], got allow'),
 ])
 def test_policy_documents_the_provider_refuses(args, failure):
     answer = answer_invoke(DOC, args, FRESH, "us-east-1")
@@ -197,6 +199,19 @@ def test_get_roles_filters_by_path_and_name():
         "arn:aws:iam::999988887777:role/aws-service-role/cloudtrail.amazonaws.com/AWSServiceRoleForCloudTrail"]
     assert answer_invoke("aws:iam/getRoles:getRoles", {"pathPrefix": CONFIG_ROLE_PATH}, management,
                          "us-east-1").result["names"] == []
+    bad = answer_invoke("aws:iam/getRoles:getRoles", {"nameRegex": "Config("}, management, "us-east-1")
+    assert bad.result == {} and bad.failure.startswith("invalid value for name_regex (must be a valid regular "
+                                                       "expression): missing ), unterminated subpattern")
+
+
+def test_a_service_linked_role_this_model_does_not_tie_to_a_service():
+    account = Account.model_validate({"serviceLinkedRoles": ["AWSServiceRoleForResourceExplorer",
+                                                            "AWSServiceRoleForConfig"]})
+    every = answer_invoke("aws:iam/getRoles:getRoles", {"pathPrefix": "/aws-service-role/"}, account, "us-east-1")
+    assert every.result["names"] == ["AWSServiceRoleForResourceExplorer", "AWSServiceRoleForConfig"]
+    assert every.result["arns"][0] == "arn:aws:iam::123456789012:role/aws-service-role/AWSServiceRoleForResourceExplorer"
+    config = answer_invoke("aws:iam/getRoles:getRoles", {"pathPrefix": CONFIG_ROLE_PATH}, account, "us-east-1")
+    assert config.result["names"] == ["AWSServiceRoleForConfig"]
 
 
 def test_get_role():
@@ -248,8 +263,7 @@ def test_get_organization_from_the_management_account_and_a_delegated_administra
     delegated = answer_invoke(ORG, {}, example("delegated-administrator"), "us-east-1").result
     assert [a["id"] for a in delegated["accounts"]] == ["999988887777", "444455556666"]
     assert [a["id"] for a in delegated["nonMasterAccounts"]] == ["444455556666"]
-    assert delegated["awsServiceAccessPrincipals"] == [
-        "cloudtrail.amazonaws.com", "config.amazonaws.com", "member.org.stacksets.cloudformation.amazonaws.com"]
+    assert delegated["awsServiceAccessPrincipals"] == ["cloudtrail.amazonaws.com", "config.amazonaws.com"]
     assert delegated["roots"][0]["policyTypes"] == [{"status": "ENABLED", "type": "SERVICE_CONTROL_POLICY"}]
     only = answer_invoke(ORG, {"returnOrganizationOnly": True}, example("delegated-administrator"), "us-east-1")
     assert only.result["accounts"] == [] and only.result["returnOrganizationOnly"] is True
@@ -325,6 +339,10 @@ def test_ami_from_owner_and_name_filter():
     assert sorted(result) == sorted(result_shape("aws:ec2/getAmi:getAmi").fields)
     again = answer_invoke("aws:ec2/getAmi:getAmi", args, FRESH, "us-east-1").result
     assert again["id"] == result["id"]  # stable across runs
+    canonical = answer_invoke("aws:ec2/getAmi:getAmi", {"owners": ["099720109477"], "nameRegex":
+                              r"^ubuntu/images/hvm-ssd/ubuntu-jammy-22\.04-amd64-server-\d+$"}, FRESH, "us-east-1").result
+    assert (canonical["name"], canonical["ownerId"], canonical["imageOwnerAlias"]) == (
+        "ubuntu/images/hvm-ssd/ubuntu-jammy-22.04-amd64-server-2026.0.20260101", "099720109477", "")
     ids = answer_invoke("aws:ec2/getAmiIds:getAmiIds", {"owners": ["self"]}, FRESH, "us-east-1").result
     assert len(ids["ids"]) == 1 and ids["ids"][0].startswith("ami-")
 
@@ -382,12 +400,33 @@ def test_any_other_aws_data_source_is_invented_with_every_field():
     assert answer.invented and answer.failure is None
     assert sorted(answer.result) == sorted(result_shape("aws:lambda/getFunction:getFunction").fields)
     assert answer.result["functionName"] == "handler"  # arguments are echoed as the provider does
-    assert answer.result["arn"] == "arn:aws:lambda:us-east-1:123456789012:function/preflight-function"
+    assert answer.result["arn"] == "arn:aws:lambda:us-east-1:123456789012:function/handler"
     assert answer.result["qualifier"] is None  # an argument the program did not give
     instance = answer_invoke("aws:ec2/getInstance:getInstance", {}, FRESH, "us-east-1").result
     assert instance["ami"].startswith("ami-") and instance["availabilityZone"] == "us-east-1a"
     assert isinstance(instance["ebsBlockDevices"], list) and len(instance["ebsBlockDevices"]) == 1
     assert instance["ebsBlockDevices"][0]["snapshotId"].startswith("snap-")
+
+
+def test_invented_arns_follow_each_services_format():
+    bucket = answer_invoke("aws:s3/getBucket:getBucket", {"bucket": "logs"}, FRESH, "eu-west-1")
+    assert bucket.invented and bucket.result["arn"] == "arn:aws:s3:::logs" and bucket.result["bucket"] == "logs"
+    policy = answer_invoke("aws:iam/getPolicy:getPolicy", {"name": "deploy"}, FRESH, "eu-west-1").result
+    assert policy["arn"] == "arn:aws:iam::123456789012:policy/deploy"
+    function = answer_invoke("aws:lambda/getFunction:getFunction", {"functionName": "api"}, FRESH, "eu-west-1")
+    assert function.result["arn"] == "arn:aws:lambda:eu-west-1:123456789012:function/api"
+
+
+def test_regions_enabled_by_default():
+    names = answer_invoke("aws:index/getRegions:getRegions", {}, FRESH, "us-east-1").result["names"]
+    assert names == ["ap-northeast-1", "ap-northeast-2", "ap-northeast-3", "ap-south-1", "ap-southeast-1",
+                     "ap-southeast-2", "ca-central-1", "eu-central-1", "eu-north-1", "eu-west-1", "eu-west-2",
+                     "eu-west-3", "sa-east-1", "us-east-1", "us-east-2", "us-west-1", "us-west-2"]
+    every = answer_invoke("aws:index/getRegions:getRegions", {"allRegions": True}, FRESH, "us-east-1").result
+    assert {"af-south-1", "me-south-1", "ap-east-1"} <= set(every["names"]) and "cn-north-1" not in every["names"]
+    china = Account.model_validate({"partition": "aws-cn"})
+    assert answer_invoke("aws:index/getRegions:getRegions", {}, china, "cn-north-1").result["names"] == \
+        ["cn-north-1", "cn-northwest-1"]
 
 
 def test_a_provider_that_is_not_installed_gets_an_empty_invented_answer():
@@ -451,7 +490,12 @@ def test_every_typed_answer_has_exactly_the_result_types_fields():
         answer = answer_invoke(token, args.get(token, {}), account, "us-east-1")
         assert (answer.failure, sorted(answer.result)) == (None, sorted(shape.fields)), token
         checked.append(token)
-    assert len(checked) == 25
+    assert len(checked) == 26
+    for token, args_ in (("aws:iam/getRole:getRole", {"name": "deployer"}),
+                         ("aws:organizations/getOrganization:getOrganization", {}),
+                         ("aws:ec2/getVpc:getVpc", {"tags": {"Name": "x"}})):
+        member = answer_invoke(token, args_, example("control-tower-member"), "us-east-1").result
+        assert sorted(member) == sorted(result_shape(token).fields), token
 
 
 def test_the_sdk_reads_the_answers_with_its_own_types():
@@ -515,11 +559,89 @@ def test_reading_result_types_leaves_the_sdks_functions_callable():
     assert (result.returncode, result.stdout) == (0, "True True\n"), result.stderr
 
 
-def test_another_providers_sdk_is_read_the_same_way(monkeypatch):
-    """Any installed Pulumi SDK (awsx, random, ...): a generated-layout fixture package stands in for one."""
-    monkeypatch.syspath_prepend(str(ROOT / "tests" / "fixtures" / "sdk"))
-    answer = answer_invoke("preflightfake:index/getWidget:getWidget", {"widgetName": "front"}, FRESH, "eu-west-1")
-    assert answer == InvokeAnswer({"id": "preflight-widget", "widgetName": "front",
+def test_another_providers_sdk_is_read_from_the_programs_environment():
+    """Any Pulumi SDK (awsx, random, ...) installed where the program runs: a generated-layout fixture package
+    stands in for one, found only through ``sdk_paths`` (the program's site-packages), never imported."""
+    import sys
+    sdk = str(ROOT / "tests" / "fixtures" / "sdk")
+    token = "preflightfake:index/getWidget:getWidget"
+    answer = answer_invoke(token, {"widgetName": "front"}, FRESH, "eu-west-1", sdk_paths=[sdk])
+    assert answer == InvokeAnswer({"id": "front", "widgetName": "front",
                                    "ports": [{"port": 443, "protocol": "preflight-protocol"}], "enabled": False,
                                    "labels": {}, "ownerAccountId": "123456789012"}, invented=True)
-    assert answer_invoke("preflightfake:index/getWidget:getWidget", {}, FRESH, "eu-west-1").result["widgetName"] is None
+    assert answer_invoke(token, {}, FRESH, "eu-west-1", sdk_paths=[sdk]).result["widgetName"] is None
+    assert "pulumi_preflightfake" not in sys.modules
+    assert answer_invoke(token, {}, FRESH, "eu-west-1") == InvokeAnswer({}, invented=True)  # not on sys.path
+
+
+@pytest.mark.parametrize("module, result", [
+    ("pulumi_aws.ec2.get_ami", "GetAmiResult"), ("pulumi_aws.ec2.get_launch_template", "GetLaunchTemplateResult"),
+    ("pulumi_aws.organizations.get_organization", "GetOrganizationResult"),
+    ("pulumi_aws.lambda_.get_function", "GetFunctionResult"), ("pulumi_aws.get_availability_zones",
+                                                                 "GetAvailabilityZonesResult")])
+def test_the_source_reader_sees_what_the_sdk_declares(module, result):
+    """The result types read from the sources match the SDK's own view of its classes (names, optionality,
+    lists, nested objects), here for pulumi_aws."""
+    import importlib
+    import typing
+
+    from pulumi._types import _raw_return_hints
+
+    from preflight import sdk_types
+
+    def expected(hint):
+        origin, args = typing.get_origin(hint), typing.get_args(hint)
+        if origin is typing.Union:
+            return ("optional", expected(next(a for a in args if a is not type(None))))
+        if origin in (list, typing.Sequence, __import__("collections").abc.Sequence):
+            return ("list", expected(args[0]))
+        if origin in (dict, typing.Mapping, __import__("collections").abc.Mapping):
+            return ("map", expected(args[1]))
+        if isinstance(hint, type) and hasattr(hint, "_pulumi_output_type"):
+            return ("object", {k: expected(v) for k, v in _raw_return_hints(hint).items()})
+        return ({str: ("str",), bool: ("bool",), int: ("int",), float: ("float",)}.get(hint, ("any",)))
+
+    def read(typ, depth=0):
+        typ = sdk_types.resolve(typ)
+        if typ[0] == "object":
+            return ("object", {k: read(v, depth + 1) for k, v in typ[1].items()} if depth < 3 else ...)
+        if typ[0] in ("optional", "list", "map"):
+            return (typ[0], read(typ[1], depth))
+        return typ
+
+    def trim(typ, depth=0):
+        if typ[0] == "object":
+            return ("object", {k: trim(v, depth + 1) for k, v in typ[1].items()} if depth < 3 else ...)
+        if typ[0] in ("optional", "list", "map"):
+            return (typ[0], trim(typ[1], depth))
+        return typ
+
+    cls = getattr(importlib.import_module(module), result)
+    package, name = module.split(".")[0], module.rsplit(".", 1)[-1]
+    mod = module.split(".")[1] if module.count(".") == 2 else "index"
+    function = "get" + "".join(p.title() for p in name.split("_")[1:])
+    token = f"aws:{mod.rstrip('_')}/{function}:{function}"
+    shape = result_shape(token)
+    assert shape is not None, token
+    assert {k: read(v) for k, v in shape.fields.items()} == \
+        {k: trim(expected(v)) for k, v in _raw_return_hints(cls).items()}
+
+
+def test_the_programs_interpreter_names_where_its_sdks_are(tmp_path):
+    from preflight.sdk_types import sdk_paths_for
+    paths = sdk_paths_for(str(ROOT / ".venv" / "bin" / "python"))
+    assert any(p.endswith("site-packages") and (__import__("pathlib").Path(p) / "pulumi_aws").is_dir() for p in paths)
+    assert result_shape("aws:iam/getRoles:getRoles", paths).arguments == frozenset({"nameRegex", "pathPrefix"})
+    assert sdk_paths_for(str(tmp_path / "no-python")) == ()
+
+
+def test_odd_arguments_never_raise():
+    """Whatever a program passes (nulls, wrong shapes), every typed lookup answers or fails as a lookup."""
+    from preflight.datasources import HANDLERS
+    odd = [{}, {"name": None}, {"filters": None}, {"filters": [{"name": "x"}]}, {"filters": "x"}, {"statements": [{}]},
+           {"statements": [None]}, {"owners": None}, {"keyId": None}, {"arn": None}, {"tags": None},
+           {"excludeNames": None}, {"id": None}, {"availabilityZone": "zz"}, {"region": None}]
+    for token in HANDLERS:
+        for args in odd:
+            answer = answer_invoke(token, args, FRESH, "us-east-1")
+            assert isinstance(answer.result, dict) and (answer.failure is None or answer.result == {}), (token, args)

@@ -37,6 +37,7 @@ PREFETCH = [
     ("gate-oscexit", ("--format", "json"), "t", None),
     ("gate-exit3", ("--format", "json"), "t", None),
     ("gate-prints", ("--format", "json"), "t", None),
+    ("gate-transforms", ("--format", "json"), "test", None),
 ]
 _started: dict = {}
 
@@ -100,6 +101,19 @@ def test_a_resource_passed_where_its_name_is_expected_resolves_to_its_id():
         "role": "role-b50c471", "policyArn": "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"}
     assert resources["attach"]["options"]["dependsOn"] == [role["urn"]]
     assert verdict(result) == []
+
+
+def test_resource_and_stack_transforms_are_called_back_as_the_engine_does():
+    """The program's own transforms run (the engine calls them back on the program's callbacks server): the
+    pack judges the transformed group, and the stack transform's protect is recorded."""
+    result = gate("gate-transforms", "--format", "json")
+    assert result.returncode == 1, result.stderr
+    group = by_name(json.loads(result.stdout))["ssh"]
+    assert group["inputs"]["ingress"] == [{"protocol": "tcp", "cidrBlocks": ["0.0.0.0/0"], "fromPort": 22,
+                                           "toPort": 22}]
+    assert group["options"]["protect"] is True
+    assert verdict(result) == [
+        ("restricted-ssh", "mandatory", "urn:pulumi:test::transforms::aws:ec2/securityGroup:SecurityGroup::ssh")]
 
 
 def test_the_program_runs_as_a_preview():
