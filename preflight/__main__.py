@@ -102,8 +102,10 @@ def main(argv=None, prog: str = "preflight") -> int:
         return 2
     except KeyboardInterrupt:
         processes.kill_all()
-        print("error: interrupted; every process the gate started was stopped", file=sys.stderr)
-        return 130
+        print("error: interrupted; every process the gate started was stopped", file=sys.stderr, flush=True)
+        # At once: an interrupt can land while gRPC or an import is half set up, and the interpreter's
+        # own shutdown would then wait for, or re-raise in, what was left behind.
+        os._exit(130)
     finally:
         timer.cancel()
         processes.kill_all()

@@ -1,7 +1,9 @@
 """SARIF 2.1.0 for code-scanning annotations in pull requests (GitHub code scanning reads it).
 
 Each diagnostic points at the line that declared the resource, as the Pulumi SDK reports it: the
-program's own line for a resource it declares, the component's line for a component's child.
+program's own line for a resource it declares, the component's line for a component's child. Resources
+the gate could not judge (``unjudged``) are the run's warning notifications (``invocations[0]
+.toolExecutionNotifications``), pointing at their line the same way.
 """
 from __future__ import annotations
 
@@ -65,6 +67,14 @@ def to_sarif(document: Mapping[str, Any], root: Path | None = None) -> dict:
             "partialFingerprints": {"pulumiUrnPolicy/v1": hashlib.sha256(
                 f"{d['policy']}|{d['urn']}".encode()).hexdigest()},
         })
+    run_extra: dict = {}
+    unjudged = document.get("unjudged") or []
+    if unjudged:  # nothing judged silently: each one a warning notification of the run
+        run_extra["invocations"] = [{"executionSuccessful": True, "toolExecutionNotifications": [
+            {"level": "warning", "descriptor": {"id": "unjudged"},
+             "message": {"text": f"not judged: {u['type']} {u['urn'].rsplit('::', 1)[-1]}: {u['why']}"},
+             "locations": [_location(u["urn"], names, sources, root)]}
+            for u in unjudged]}]
     return {"$schema": SCHEMA, "version": "2.1.0", "runs": [{
         "tool": {"driver": {"name": "aws-audit-baseline preflight",
                             "version": str(document.get("pack", {}).get("version", "0")),
@@ -72,4 +82,17 @@ def to_sarif(document: Mapping[str, Any], root: Path | None = None) -> dict:
                             "rules": rules}},
         "originalUriBaseIds": {"%SRCROOT%": {"uri": root.as_uri() + "/"}},
         "results": results,
+        **run_extra,
     }]}
+
+
+def _location(urn: str, names: Mapping, sources: Mapping, root: Path) -> dict:
+    location: dict = {}
+    source = sources.get(urn)
+    if source:
+        location["physicalLocation"] = {
+            "artifactLocation": {"uri": _relative(source["uri"], root), "uriBaseId": "%SRCROOT%"},
+            "region": {"startLine": max(int(source["line"]), 1)}}
+    if urn in names:
+        location["logicalLocations"] = [{"fullyQualifiedName": urn, "name": names[urn]["name"], "kind": "resource"}]
+    return location
