@@ -18,7 +18,7 @@ STACK_OUTPUTS ?=
 TIMEOUT       ?=
 STRICT        ?=
 
-.PHONY: plan test venv clean docs fuzz bench fixtures-aws6 verify query test-awsx
+.PHONY: plan test venv clean docs fuzz bench fixtures-aws6 verify query test-awsx corpus test-install
 
 $(STAMP): requirements.txt requirements-dev.txt policies/requirements.txt
 	@test -x $(VPY) || $(PYTHON) -m venv $(VENV) >&2
@@ -29,7 +29,7 @@ $(STAMP): requirements.txt requirements-dev.txt policies/requirements.txt
 venv: $(STAMP)
 
 plan: $(STAMP)
-	@$(VPY) -W ignore::DeprecationWarning -m preflight --program "$(PROGRAM)" --stack "$(STACK)" \
+	@$(VPY) -W ignore::DeprecationWarning -m audit_baseline plan --program "$(PROGRAM)" --stack "$(STACK)" \
 		--format "$(FORMAT)" $(if $(POLICY_CONFIG),--policy-config "$(POLICY_CONFIG)") $(if $(STATE),--state "$(STATE)") \
 		$(if $(ACCOUNT),--account "$(ACCOUNT)") $(if $(STACK_OUTPUTS),--stack-outputs "$(STACK_OUTPUTS)") \
 		$(if $(TIMEOUT),--timeout "$(TIMEOUT)") $(if $(filter 1 true yes,$(STRICT)),--strict)
@@ -39,17 +39,22 @@ plan: $(STAMP)
 # backslashes arrive as typed; SQL_FILE=<file> carries any SQL too.
 query: export INVESTIGATE_SQL = $(value SQL)
 query: $(STAMP)
-	@$(VPY) -m investigate $(if $(NO_CACHE),--no-cache) $(if $(Q),--query "$(Q)") $(if $(value SQL),--sql "$$INVESTIGATE_SQL") \
+	@$(VPY) -m audit_baseline query $(if $(NO_CACHE),--no-cache) $(if $(Q),--query "$(Q)") $(if $(value SQL),--sql "$$INVESTIGATE_SQL") \
 		$(if $(SQL_FILE),--sql-file "$(SQL_FILE)") $(if $(LOGS),--logs "$(LOGS)") \
 		$(if $(AS_OF),--as-of "$(AS_OF)") $(if $(PARAMS),--params "$(PARAMS)") --format "$(if $(FORMAT),$(FORMAT),text)"
 
 # Offline CloudTrail log-integrity validation of a bucket copy (see README).
 verify: $(STAMP)
-	@$(VPY) -m integrity --logs "$(LOGS)" --keys "$(KEYS)" $(if $(SIGNATURES),--signatures "$(SIGNATURES)") \
+	@$(VPY) -m audit_baseline verify --logs "$(LOGS)" --keys "$(KEYS)" $(if $(SIGNATURES),--signatures "$(SIGNATURES)") \
 		$(if $(FROM),--from "$(FROM)") $(if $(TO),--to "$(TO)") --format "$(if $(FORMAT),$(FORMAT),text)"
 
 test: $(STAMP)
 	@$(VPY) -m pytest -q tests
+
+# `pip install .` into a fresh virtualenv, then the installed `audit-baseline` from another directory
+# (tests marked `install`; `make test` leaves them out: the install alone takes 30-90 s).
+test-install: $(STAMP)
+	@$(VPY) -m pytest -q -m install tests/test_install.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache
@@ -62,6 +67,10 @@ test-awsx: $(STAMP)
 # SECTION=evidence: only the query runner's and the integrity checker's rows (bench/evidence.py).
 bench: $(STAMP)
 	@$(VPY) -m bench $(if $(PACK_ONLY),--pack) $(SECTION)
+
+# Plan every program of tests/corpus/ (Python and TypeScript) and judge it against its expected.json.
+corpus: $(STAMP)
+	@$(VPY) -W ignore::DeprecationWarning tools/corpus.py $(CORPUS)
 
 # Property-based tests at 10,000 examples per policy (CI runs a lighter profile inside `make test`).
 fuzz: $(STAMP)

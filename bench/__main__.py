@@ -21,6 +21,8 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+# The TypeScript rows run programs in child processes while gRPC threads serve the engine (as the gate does).
+os.environ.setdefault("GRPC_ENABLE_FORK_SUPPORT", "false")
 sys.path[:0] = [str(ROOT), str(ROOT / "policies")]
 
 FLOOR_PACK = '''from pulumi_policy import EnforcementLevel, PolicyPack, ResourceValidationPolicy
@@ -274,9 +276,47 @@ def main(argv: list[str] | None = None) -> int:
         floors.append(timed(imports))
     row("offline plan of the dev stack, end to end", statistics.median(plans), statistics.median(floors), "s",
         "importing what it imports")
+    typescript_rows(runs, timed)
     shutil.rmtree(floor_dir, ignore_errors=True)
     from bench.evidence import main as evidence
     return evidence()
+
+
+def typescript_rows(runs: int, timed) -> None:
+    """The offline plan of a TypeScript program (tests/programs/ts-ssh-open) end to end, beside its floor:
+    the Node runner alone running the same program against the offline engine (no pack, no report).
+    Once as the CLI runs it (type-checked by ts-node), once with PULUMI_NODEJS_TRANSPILE_ONLY=true."""
+    if not shutil.which("node") or not shutil.which("npm"):
+        print("offline plan of a TypeScript program: skipped (node and npm are not on PATH)", flush=True)
+        return
+    from preflight.engine import OfflineEngine
+    from preflight.node import run_node
+    from preflight.runner import Project
+    program = ROOT / "tests/programs/ts-ssh-open"
+    project = Project.load(program)
+    config, secrets = project.stack_config("test")
+    plan = [sys.executable, "-W", "ignore", "-m", "audit_baseline", "plan", "--program", str(program),
+            "--stack", "test", "--format", "json"]
+
+    def runner_alone() -> float:
+        engine = OfflineEngine(project.name, "test", region=config["aws:region"])
+        began = time.perf_counter()
+        run_node(project.directory, project.entry, project.node, project.name, "test", "organization", config,
+                 secrets, engine, 300.0)
+        return time.perf_counter() - began
+
+    previous = os.environ.get("PULUMI_NODEJS_TRANSPILE_ONLY")
+    for label, transpile_only in (("", None), (", transpile only", "true")):
+        if transpile_only:
+            os.environ["PULUMI_NODEJS_TRANSPILE_ONLY"] = transpile_only
+        timed(plan), runner_alone()  # installs node_modules on a first run; warms the file cache
+        ours = statistics.median(timed(plan) for _ in range(runs))
+        floor = statistics.median(runner_alone() for _ in range(runs))
+        row(f"offline plan of a TypeScript program{label}", ours, floor, "s", "the Node runner alone")
+    if previous is None:
+        os.environ.pop("PULUMI_NODEJS_TRANSPILE_ONLY", None)
+    else:
+        os.environ["PULUMI_NODEJS_TRANSPILE_ONLY"] = previous
 
 
 if __name__ == "__main__":

@@ -10,8 +10,8 @@ import sys
 from pathlib import Path
 
 
-def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="integrity", description=__doc__)
+def main(argv=None, prog: str = "integrity") -> int:
+    parser = argparse.ArgumentParser(prog=prog, description=__doc__)
     parser.add_argument("--logs", required=True, help="the bucket's root (the folder that holds AWSLogs/)")
     parser.add_argument("--keys", required=True, help="`aws cloudtrail list-public-keys` JSON export")
     parser.add_argument("--signatures", default=None, help="JSON: digest S3 key -> hex signature (chain heads)")

@@ -12,8 +12,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 
-def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="investigate", description=__doc__)
+def main(argv=None, prog: str = "investigate") -> int:
+    parser = argparse.ArgumentParser(prog=prog, description=__doc__)
     parser.add_argument("--query", default=None, help="a saved query's name")
     parser.add_argument("--sql", default=None, help="ad-hoc SQL (Athena dialect) over the table cloudtrail")
     parser.add_argument("--sql-file", default=None, help="a file holding the ad-hoc SQL (any quoting, comments)")

@@ -49,13 +49,15 @@ def _watchdog(timeout: float) -> threading.Timer:
     return timer
 
 
-def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="preflight", description=__doc__)
-    parser.add_argument("--program", default=str(ROOT), help="Pulumi Python project directory (default: this one)")
+def main(argv=None, prog: str = "preflight") -> int:
+    parser = argparse.ArgumentParser(prog=prog, description=__doc__)
+    parser.add_argument("--program", default=None,
+                        help="Pulumi project directory (default: this repository's program in a checkout; "
+                             "installed, the project holding the current directory)")
     parser.add_argument("--stack", default="dev", help="stack name; reads Pulumi.<stack>.yaml (default: dev)")
     parser.add_argument("--format", choices=("text", "json", "sarif"), default="text")
     parser.add_argument("--policy-config", default=None, help="JSON file as for --policy-pack-config")
-    parser.add_argument("--pack", default=str(ROOT / "policies"), help="policy pack directory")
+    parser.add_argument("--pack", default=None, help="policy pack directory (default: the audit pack)")
     parser.add_argument("--account", default=None,
                         help="account description file (JSON, see README) or a bare 12-digit account id "
                              "(default: a fresh account 123456789012)")
@@ -69,6 +71,13 @@ def main(argv=None) -> int:
     parser.add_argument("--stack-outputs", default=None,
                         help='JSON file {"<org>/<project>/<stack>": {"<output>": value}} answering stack references')
     args = parser.parse_args(argv)
+    from audit_baseline.locations import default_pack, default_program
+    if args.program is None and not args.state and not (default_program() / "Pulumi.yaml").is_file():
+        print(f"error: no Pulumi.yaml in {Path.cwd()} or a parent directory; give --program <project directory>",
+              file=sys.stderr)
+        return 2
+    args.program = args.program or str(default_program())
+    args.pack = args.pack or str(default_pack())
 
     from common import UsageError
     from . import processes

@@ -37,30 +37,46 @@ def plan(program: Path, stack: str, pack_dir: Path, policy_config: Optional[str]
     pack = document = None
     try:
         try:
-            interpreter = interpreter_for(project.directory, project.virtualenv, timeout=timeout)
-            # The program's process starts first (its SDK imports are the longest part), then the pack's;
-            # the gate loads gRPC and starts the engine meanwhile and sends the program its addresses.
-            process, result = start_program(interpreter, project.main, project.directory, project.name, stack,
-                                            organization, config, secret_keys)
-            engine = None
-            try:
+            if project.runtime == "nodejs":
+                # TypeScript/JavaScript (preflight.node): the Node runner reads the engine's addresses at
+                # start, so the engine starts first; the pack starts while node_modules and Node load.
                 from .analyzer import PackClient
+                from .node import run_node
                 pack = PackClient(pack_dir)
                 pack.launch()
-                from .engine import OfflineEngine
                 user_policy_config = load_policy_config(policy_config)
                 judge_stream = StreamingJudge(pack, pack_dir, user_policy_config)
                 engine = OfflineEngine(project.name, stack, region=region, on_register=judge_stream.put)
-                send_addresses(process, *engine.start())
-                judge_stream.start()
                 account = resolve_account(account_id)
-                engine.configure(account, load_stack_outputs(stack_outputs, organization, project.name),
-                                 interpreter=None if interpreter.python == sys.executable else interpreter.python)
-                record = wait_program(process, result, engine, interpreter, began + timeout, timeout)
-            finally:
-                if engine is not None:
-                    engine.stop()
-                processes.kill(process)
+                engine.configure(account, load_stack_outputs(stack_outputs, organization, project.name))
+                judge_stream.start()
+                record = run_node(project.directory, project.entry, project.node, project.name, stack,
+                                  organization, config, secret_keys, engine, timeout, deadline=began + timeout)
+            else:
+                interpreter = interpreter_for(project.directory, project.virtualenv, timeout=timeout)
+                # The program's process starts first (its SDK imports are the longest part), then the pack's;
+                # the gate loads gRPC and starts the engine meanwhile and sends the program its addresses.
+                process, result = start_program(interpreter, project.main, project.directory, project.name, stack,
+                                                organization, config, secret_keys)
+                engine = None
+                try:
+                    from .analyzer import PackClient
+                    pack = PackClient(pack_dir)
+                    pack.launch()
+                    from .engine import OfflineEngine
+                    user_policy_config = load_policy_config(policy_config)
+                    judge_stream = StreamingJudge(pack, pack_dir, user_policy_config)
+                    engine = OfflineEngine(project.name, stack, region=region, on_register=judge_stream.put)
+                    send_addresses(process, *engine.start())
+                    judge_stream.start()
+                    account = resolve_account(account_id)
+                    engine.configure(account, load_stack_outputs(stack_outputs, organization, project.name),
+                                     interpreter=None if interpreter.python == sys.executable else interpreter.python)
+                    record = wait_program(process, result, engine, interpreter, began + timeout, timeout)
+                finally:
+                    if engine is not None:
+                        engine.stop()
+                    processes.kill(process)
         except DependencyError as error:
             say(f"error: the program's dependencies: {error}")
             return None

@@ -34,6 +34,12 @@ class Project:
     main: Path
     virtualenv: Optional[str] = None
     """``runtime.options.virtualenv`` of Pulumi.yaml (relative to the directory), when named."""
+    runtime: str = "python"
+    """``python`` or ``nodejs`` (TypeScript and JavaScript: :mod:`preflight.node`)."""
+    node: Optional[Any] = None
+    """The nodejs runtime's options (:class:`preflight.node.NodeRuntime`)."""
+    entry: str = "."
+    """What the Node runner is given as the program (Pulumi.yaml's ``main``, else ".")."""
 
     @classmethod
     def load(cls, directory: Path) -> "Project":
@@ -43,8 +49,10 @@ class Project:
         data = read_project_file(spec)
         runtime = data.get("runtime")
         runtime_name = runtime.get("name") if isinstance(runtime, dict) else runtime
+        if runtime_name == "nodejs":
+            return cls._load_node(directory, spec, data, runtime)
         if runtime_name != "python":
-            raise UsageError(f"{spec}: runtime is {runtime_name!r}; preflight runs Python programs only")
+            raise UsageError(f"{spec}: runtime is {runtime_name!r}; preflight runs python and nodejs programs")
         main = directory / str(data.get("main", "."))
         if main.is_dir():
             main = main / "__main__.py"
@@ -54,6 +62,19 @@ class Project:
         virtualenv = options.get("virtualenv") if isinstance(options, dict) else None
         return cls(directory=directory, name=str(data["name"]), main=main,
                    virtualenv=str(virtualenv) if virtualenv else None)
+
+    @classmethod
+    def _load_node(cls, directory: Path, spec: Path, data: dict, runtime) -> "Project":
+        """A TypeScript/JavaScript program: ``main`` (Pulumi.yaml) is handed to the Node SDK's runner as
+        the language host hands it ("." when absent: the runner reads package.json)."""
+        from .node import NodeRuntime
+        options = runtime.get("options") if isinstance(runtime, dict) else None
+        node = NodeRuntime.from_options(options if isinstance(options, dict) else None, spec)
+        entry = str(data.get("main", "."))
+        if not (directory / entry).exists():
+            raise UsageError(f"{spec}: the program's entry point {directory / entry} does not exist")
+        return cls(directory=directory, name=str(data["name"]), main=directory / entry, runtime="nodejs",
+                   node=node, entry=entry)
 
     def stack_config(self, stack: str) -> tuple[dict[str, str], list[str]]:
         """The stack's config as the language host hands it to the program: ``namespace:key`` -> text.
