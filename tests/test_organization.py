@@ -63,3 +63,112 @@ def test_management_needs_the_log_archive():
                          "logArchiveAccountId": LOG_ARCHIVE}, account=MANAGEMENT_ACCOUNT)
     assert ("audit-baseline:logArchiveStack: required with accountRole 'management' unless both logArchiveBucketName "
             "and logArchiveKeyArn are set") in message
+
+
+ORG_ACCOUNT = {"organization": {"id": ORG_ID, "managementAccountId": MANAGEMENT}, "serviceLinkedRoles": []}
+ROLE_SETTINGS = {"organizationId": ORG_ID, "managementAccountId": MANAGEMENT, "auditAccountId": AUDIT}
+
+
+def _log_archive_plan(**extra) -> Plan:
+    return run_baseline({"accountRole": "log-archive", **ROLE_SETTINGS, **extra},
+                        account={"accountId": LOG_ARCHIVE, **ORG_ACCOUNT}, defaults={})
+
+
+TRAIL = f"arn:aws:cloudtrail:us-east-1:{MANAGEMENT}:trail/audit-trail"
+READER = f"arn:aws:iam::{AUDIT}:role/audit-baseline-investigator"
+IN_ORG_READER = {"ArnEquals": {"aws:PrincipalArn": READER}, "StringEquals": {"aws:PrincipalOrgID": ORG_ID}}
+
+
+def test_log_archive_bucket_admits_exactly_the_trail_config_of_the_org_and_the_audit_role():
+    plan = _log_archive_plan()
+    bucket = plan.one("aws:s3/bucket:Bucket", "audit-logs")
+    arn = f"arn:aws:s3:::{bucket.inputs['bucket']}"
+    policy = plan.statements(plan.one("aws:s3/bucketPolicy:BucketPolicy", "audit-logs-policy"))
+    cfg, ct = {"Service": "config.amazonaws.com"}, {"Service": "cloudtrail.amazonaws.com"}
+    org = {"aws:SourceOrgID": ORG_ID}
+    assert policy == {
+        "DenyInsecureTransport": {"Sid": "DenyInsecureTransport", "Effect": "Deny", "Principal": "*",
+                                  "Action": "s3:*", "Resource": [arn, f"{arn}/*"],
+                                  "Condition": {"Bool": {"aws:SecureTransport": "false"}}},
+        "CloudTrailAclCheck": {"Sid": "CloudTrailAclCheck", "Effect": "Allow", "Principal": ct,
+                               "Action": "s3:GetBucketAcl", "Resource": arn,
+                               "Condition": {"StringEquals": {"aws:SourceArn": TRAIL}}},
+        "CloudTrailWrite": {"Sid": "CloudTrailWrite", "Effect": "Allow", "Principal": ct, "Action": "s3:PutObject",
+                            "Resource": f"{arn}/AWSLogs/{MANAGEMENT}/*", "Condition": {"StringEquals": {
+                                "s3:x-amz-acl": "bucket-owner-full-control", "aws:SourceArn": TRAIL}}},
+        "CloudTrailOrganizationWrite": {"Sid": "CloudTrailOrganizationWrite", "Effect": "Allow", "Principal": ct,
+                                        "Action": "s3:PutObject", "Resource": f"{arn}/AWSLogs/{ORG_ID}/*",
+                                        "Condition": {"StringEquals": {"s3:x-amz-acl": "bucket-owner-full-control",
+                                                                       "aws:SourceArn": TRAIL}}},
+        "ConfigBucketPermissionsCheck": {"Sid": "ConfigBucketPermissionsCheck", "Effect": "Allow", "Principal": cfg,
+                                         "Action": "s3:GetBucketAcl", "Resource": arn,
+                                         "Condition": {"StringEquals": org}},
+        "ConfigBucketExistenceCheck": {"Sid": "ConfigBucketExistenceCheck", "Effect": "Allow", "Principal": cfg,
+                                       "Action": "s3:ListBucket", "Resource": arn, "Condition": {"StringEquals": org}},
+        "ConfigBucketDelivery": {"Sid": "ConfigBucketDelivery", "Effect": "Allow", "Principal": cfg,
+                                 "Action": "s3:PutObject", "Resource": f"{arn}/config/AWSLogs/*",
+                                 "Condition": {"StringEquals": {"s3:x-amz-acl": "bucket-owner-full-control", **org}}},
+        "InvestigationRead": {"Sid": "InvestigationRead", "Effect": "Allow", "Principal": {
+            "AWS": f"arn:aws:iam::{AUDIT}:root"}, "Action": ["s3:GetObject", "s3:GetBucketLocation", "s3:ListBucket"],
+            "Resource": [arn, f"{arn}/*"], "Condition": IN_ORG_READER},
+    }
+
+
+def test_log_archive_key_admits_the_trail_config_of_the_org_and_the_audit_role():
+    plan = _log_archive_plan()
+    key = plan.statements(plan.one("aws:kms/key:Key", "audit-key"))
+    ct, only_trail = {"Service": "cloudtrail.amazonaws.com"}, {"aws:SourceArn": TRAIL}
+    assert key == {
+        "EnableAccountRootAccess": {"Sid": "EnableAccountRootAccess", "Effect": "Allow",
+                                    "Principal": {"AWS": f"arn:aws:iam::{LOG_ARCHIVE}:root"}, "Action": "kms:*",
+                                    "Resource": "*"},
+        "CloudTrailEncryptLogs": {"Sid": "CloudTrailEncryptLogs", "Effect": "Allow", "Principal": ct,
+                                  "Action": "kms:GenerateDataKey*", "Resource": "*", "Condition": {
+                                      "StringLike": {"kms:EncryptionContext:aws:cloudtrail:arn":
+                                                     f"arn:aws:cloudtrail:*:{MANAGEMENT}:trail/*"},
+                                      "StringEquals": only_trail}},
+        "CloudTrailDescribeKey": {"Sid": "CloudTrailDescribeKey", "Effect": "Allow", "Principal": ct,
+                                  "Action": "kms:DescribeKey", "Resource": "*",
+                                  "Condition": {"StringEquals": only_trail}},
+        "CloudTrailBucketKeyDecrypt": {"Sid": "CloudTrailBucketKeyDecrypt", "Effect": "Allow", "Principal": ct,
+                                       "Action": "kms:Decrypt", "Resource": "*",
+                                       "Condition": {"StringEquals": only_trail}},
+        "ConfigUseOfKey": {"Sid": "ConfigUseOfKey", "Effect": "Allow", "Principal": {"Service": "config.amazonaws.com"},
+                           "Action": ["kms:Decrypt", "kms:GenerateDataKey*"], "Resource": "*",
+                           "Condition": {"StringEquals": {"aws:SourceOrgID": ORG_ID}}},
+        "InvestigationDecrypt": {"Sid": "InvestigationDecrypt", "Effect": "Allow",
+                                 "Principal": {"AWS": f"arn:aws:iam::{AUDIT}:root"}, "Action": "kms:Decrypt",
+                                 "Resource": "*", "Condition": IN_ORG_READER},
+    }
+
+
+def _admits_only_the_organization(statement) -> bool:
+    """An Allow names a service tied to the trail or the organization, or an account tied to the organization."""
+    condition = statement.get("Condition", {})
+    principal = statement["Principal"]
+    if "Service" in principal:
+        return condition.get("StringEquals", {}).get("aws:SourceArn") == TRAIL or \
+            condition.get("StringEquals", {}).get("aws:SourceOrgID") == ORG_ID
+    return principal["AWS"] == f"arn:aws:iam::{LOG_ARCHIVE}:root" or \
+        condition.get("StringEquals", {}).get("aws:PrincipalOrgID") == ORG_ID
+
+
+def test_no_log_archive_statement_admits_a_principal_outside_the_organization():
+    plan = _log_archive_plan(objectLockMode="COMPLIANCE")
+    documents = [*plan.of_type("aws:s3/bucketPolicy:BucketPolicy"), *plan.of_type("aws:kms/key:Key")]
+    allows = [s for d in documents for s in plan.statements(d).values() if s["Effect"] == "Allow"]
+    access_logs = [s for s in allows if s["Sid"] == "S3ServerAccessLogsPolicy"]
+    assert [s["Condition"]["StringEquals"] for s in access_logs] == [{"aws:SourceAccount": LOG_ARCHIVE}]
+    assert [s["Sid"] for s in allows if s not in access_logs and not _admits_only_the_organization(s)] == []
+    # with Object Lock, Config delivers to a bucket of its own, and the locked bucket admits no Config
+    locked = plan.statements(plan.one("aws:s3/bucketPolicy:BucketPolicy", "audit-logs-policy"))
+    config = plan.statements(plan.one("aws:s3/bucketPolicy:BucketPolicy", "audit-config-logs-policy"))
+    assert not {"ConfigBucketDelivery"} & set(locked)
+    assert set(config) == {"DenyInsecureTransport", "ConfigBucketPermissionsCheck", "ConfigBucketExistenceCheck",
+                           "ConfigBucketDelivery", "InvestigationRead"}
+
+
+def test_the_check_would_catch_a_statement_for_another_account():
+    outside = {"Sid": "X", "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::444455556666:root"},
+               "Action": "s3:GetObject", "Resource": "*"}
+    assert not _admits_only_the_organization(outside)
