@@ -120,10 +120,10 @@ class OrganizationManagement(pulumi.ComponentResource):
 
         # CloudTrail's delegated administrator is the audit account; Config's too (both principals).
         self.trail_admin = aws.cloudtrail.OrganizationDelegatedAdminAccount(
-            f"{name}-cloudtrail-admin", account_id=s.audit_account_id, opts=child) if s.audit_account_id else None
+            f"{name}-cloudtrail-admin", account_id=s.audit_account_id, opts=child)
         self.config_admins = [aws.organizations.DelegatedAdministrator(
             f"{name}-{principal.split('.')[0]}-admin", account_id=s.audit_account_id, service_principal=principal,
-            opts=child) for principal in CONFIG_PRINCIPALS] if s.audit_account_id else []
+            opts=child) for principal in CONFIG_PRINCIPALS]
 
         self.trail = AuditTrail(f"{name}-trail", AuditTrailArgs(
             scope=scope, name=s.trail_name, bucket_name=bucket, kms_key_arn=key, log_prefix=s.log_prefix,

@@ -39,7 +39,7 @@ SNAPSHOT_FREQUENCIES = ("One_Hour", "Three_Hours", "Six_Hours", "Twelve_Hours", 
 CONFIG_ROLES = ("service-linked", "existing-service-linked", "custom")
 ACCOUNT_ROLES = ("standalone", "log-archive", "management", "audit")
 # What each organization role needs besides organizationId and managementAccountId (attributes).
-ROLE_NEEDS = {"log-archive": ("audit_account_id",), "management": ("log_archive_account_id",),
+ROLE_NEEDS = {"log-archive": ("audit_account_id",), "management": ("log_archive_account_id", "audit_account_id"),
               "audit": ("log_archive_account_id",)}
 ORGANIZATION_ONLY = ("log_archive_account_id", "audit_account_id", "log_archive_stack", "log_archive_bucket_name",
                      "log_archive_key_arn", "stack_set_targets")

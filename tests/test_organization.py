@@ -172,3 +172,94 @@ def test_the_check_would_catch_a_statement_for_another_account():
     outside = {"Sid": "X", "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::444455556666:root"},
                "Action": "s3:GetObject", "Resource": "*"}
     assert not _admits_only_the_organization(outside)
+
+
+ARCHIVE_BUCKET, ARCHIVE_KEY = "org-archive-bucket", f"arn:aws:kms:us-east-1:{LOG_ARCHIVE}:key/11111111-2222-3333-4444-555555555555"
+MANAGEMENT_SETTINGS = {"accountRole": "management", **ROLE_SETTINGS, "logArchiveAccountId": LOG_ARCHIVE,
+                       "recorder": "create", "logArchiveBucketName": ARCHIVE_BUCKET, "logArchiveKeyArn": ARCHIVE_KEY,
+                       "regions": ["us-east-1", "eu-west-1"]}
+
+
+def _management_plan(**extra) -> Plan:
+    return run_baseline({**MANAGEMENT_SETTINGS, **extra}, account={"accountId": MANAGEMENT, **ORG_ACCOUNT},
+                        defaults={})
+
+
+def test_management_organization_trail_delivers_to_the_archive_with_its_key():
+    plan = _management_plan(stackSetTargets=["r-ab12"])
+    trail = plan.one("aws:cloudtrail/trail:Trail").inputs
+    assert (trail["name"], trail["isOrganizationTrail"], trail["s3BucketName"], trail["kmsKeyId"]) == (
+        "audit-trail", True, ARCHIVE_BUCKET, ARCHIVE_KEY)
+    assert trail["enableLogFileValidation"] is True and trail["isMultiRegionTrail"] is True
+    # no bucket or key of its own: everything is in the log archive
+    assert plan.of_type("aws:s3/bucket:Bucket") == [] and plan.of_type("aws:kms/key:Key") == []
+    admins = sorted((r.inputs["accountId"], r.inputs.get("servicePrincipal", "cloudtrail")) for r in [
+        *plan.of_type("aws:organizations/delegatedAdministrator:DelegatedAdministrator"),
+        *plan.of_type("aws:cloudtrail/organizationDelegatedAdminAccount:OrganizationDelegatedAdminAccount")])
+    assert admins == [(AUDIT, "cloudtrail"), (AUDIT, "config-multiaccountsetup.amazonaws.com"),
+                      (AUDIT, "config.amazonaws.com")]
+    channels = {r.name: (r.inputs["s3BucketName"], r.inputs["s3KmsKeyArn"])
+                for r in plan.of_type("aws:cfg/deliveryChannel:DeliveryChannel")}
+    assert channels == {"audit-config-us-east-1-channel": (ARCHIVE_BUCKET, ARCHIVE_KEY),
+                        "audit-config-eu-west-1-channel": (ARCHIVE_BUCKET, ARCHIVE_KEY)}
+
+
+@pytest.mark.parametrize("targets", [["r-ab12"], ["ou-ab12-11111111", "ou-ab12-22222222"]])
+def test_member_recording_stack_set_is_service_managed_and_targets_the_root_or_ous(targets):
+    plan = _management_plan(stackSetTargets=targets)
+    stack_set = plan.one("aws:cloudformation/stackSet:StackSet").inputs
+    assert (stack_set["permissionModel"], stack_set["autoDeployment"], stack_set["capabilities"]) == (
+        "SERVICE_MANAGED", {"enabled": True, "retainStacksOnAccountRemoval": False}, ["CAPABILITY_IAM"])
+    instances = {r.inputs["stackSetInstanceRegion"]: r.inputs["deploymentTargets"]
+                 for r in plan.of_type("aws:cloudformation/stackSetInstance:StackSetInstance")}
+    assert instances == {"us-east-1": {"organizationalUnitIds": targets},
+                         "eu-west-1": {"organizationalUnitIds": targets}}
+
+
+def test_stack_set_without_targets_and_without_a_root_to_look_up_is_a_clear_error():
+    message = _problems(MANAGEMENT_SETTINGS, account={"accountId": MANAGEMENT, **ORG_ACCOUNT}, defaults={})
+    assert ("audit-baseline:stackSetTargets: the organization's root could not be looked up; expected the root's "
+            "id (r-...) or OU ids (ou-...)") in message
+
+
+def _pulumi_recorder_as_cloudformation(plan: Plan, region_name: str) -> tuple[dict, dict]:
+    recorder = plan.one("aws:cfg/recorder:Recorder", f"audit-config-{region_name}-recorder").inputs
+    channel = plan.one("aws:cfg/deliveryChannel:DeliveryChannel", f"audit-config-{region_name}-channel").inputs
+    return ({"Name": recorder["name"],
+             "RecordingGroup": {"AllSupported": recorder["recordingGroup"]["allSupported"],
+                                "IncludeGlobalResourceTypes": recorder["recordingGroup"]["includeGlobalResourceTypes"]},
+             "RecordingMode": {"RecordingFrequency": recorder["recordingMode"]["recordingFrequency"]}},
+            {"Name": channel["name"], "S3BucketName": channel["s3BucketName"], "S3KeyPrefix": channel["s3KeyPrefix"],
+             "S3KmsKeyArn": channel["s3KmsKeyArn"], "ConfigSnapshotDeliveryProperties": {
+                 "DeliveryFrequency": channel["snapshotDeliveryProperties"]["deliveryFrequency"]}})
+
+
+@pytest.mark.parametrize("settings", [{}, {"recordingFrequency": "DAILY", "snapshotFrequency": "Six_Hours"}])
+def test_stack_set_template_is_the_regional_recorder_rendered_as_cloudformation(settings):
+    plan = _management_plan(stackSetTargets=["r-ab12"], **settings)
+    template = json.loads(plan.one("aws:cloudformation/stackSet:StackSet").inputs["templateBody"])
+    resources = template["Resources"]
+    assert sorted(resources) == ["ConfigRole", "ConfigurationRecorder", "DeliveryChannel"]
+    for region_name, home in (("us-east-1", True), ("eu-west-1", False)):
+        recorder, channel = _pulumi_recorder_as_cloudformation(plan, region_name)
+        rendered = json.loads(json.dumps(resources["ConfigurationRecorder"]["Properties"]))
+        assert rendered.pop("RoleARN") == {"Fn::GetAtt": ["ConfigRole", "Arn"]}
+        # the one template serves every region: the condition gives each region what its Pulumi recorder has
+        condition = rendered["RecordingGroup"]["IncludeGlobalResourceTypes"]
+        assert condition == {"Fn::If": ["RecordsGlobalTypes", True, False]}
+        assert template["Conditions"]["RecordsGlobalTypes"] == {"Fn::Equals": [{"Ref": "AWS::Region"}, "us-east-1"]}
+        rendered["RecordingGroup"]["IncludeGlobalResourceTypes"] = home
+        assert rendered == recorder
+        assert resources["DeliveryChannel"]["Properties"] == channel
+    assert resources["ConfigRole"]["Properties"]["ManagedPolicyArns"] == [
+        {"Fn::Sub": "arn:${AWS::Partition}:iam::aws:policy/service-role/AWS_ConfigRole"}]
+
+
+def test_stack_set_template_passes_cfn_lint():
+    from cfnlint.api import ManualArgs, lint
+    plan = _management_plan(stackSetTargets=["r-ab12"])
+    body = plan.one("aws:cloudformation/stackSet:StackSet").inputs["templateBody"]
+    assert [str(m) for m in lint(body, config=ManualArgs(regions=["us-east-1", "eu-west-1"]))] == []
+    broken = json.loads(body)
+    broken["Resources"]["DeliveryChannel"]["Properties"]["S3Bucket"] = "typo"
+    assert lint(json.dumps(broken), config=ManualArgs(regions=["us-east-1"])) != []
