@@ -210,6 +210,24 @@ class OrganizationAudit(pulumi.ComponentResource):
             log_prefix=s.log_prefix, organization_id=s.organization_id, accounts=s.investigation_accounts,
             bytes_scanned_cutoff=s.bytes_scanned_cutoff, tags=tags, workgroup_name=naming.workgroup(slug),
             database_name=naming.glue_database(slug)), opts=child) if s.investigation else None
+        if self.investigation is not None:
+            inv = self.investigation
+            region_account = pulumi.Output.concat(":", s.region, ":", env.account_id, ":")
+            glue = lambda resource: pulumi.Output.concat("arn:", env.partition, ":glue", region_account, resource)
+            self.query_policy = aws.iam.RolePolicy(f"{name}-investigator-query", role=self.role.id, policy=render([
+                {"Sid": "RunQueries", "Effect": "Allow", "Resource": inv.workgroup.arn, "Action": [
+                    "athena:StartQueryExecution", "athena:GetQueryExecution", "athena:GetQueryResults",
+                    "athena:StopQueryExecution", "athena:GetWorkGroup", "athena:GetNamedQuery",
+                    "athena:ListNamedQueries", "athena:GetPreparedStatement", "athena:ListPreparedStatements"]},
+                {"Sid": "ReadTable", "Effect": "Allow", "Action": ["glue:GetDatabase", "glue:GetTable",
+                                                                    "glue:GetPartitions"],
+                 "Resource": [glue("catalog"), pulumi.Output.concat(glue("database/"), inv.database.name),
+                              pulumi.Output.concat(glue("table/"), inv.database.name, "/", inv.table.name)]},
+                {"Sid": "WriteResults", "Effect": "Allow", "Action": [
+                    "s3:GetObject", "s3:PutObject", "s3:GetBucketLocation", "s3:ListBucket"],
+                 "Resource": [inv.results.arn, pulumi.Output.concat(inv.results.arn, "/*")]},
+                {"Sid": "EncryptResults", "Effect": "Allow", "Action": ["kms:GenerateDataKey", "kms:Decrypt"],
+                 "Resource": self.key.arn}]), opts=child)
         self.outputs = {"investigationRoleArn": reader,
                         "athenaWorkgroup": self.investigation.workgroup.name if self.investigation else None}
         self.register_outputs(self.outputs)

@@ -263,3 +263,45 @@ def test_stack_set_template_passes_cfn_lint():
     broken = json.loads(body)
     broken["Resources"]["DeliveryChannel"]["Properties"]["S3Bucket"] = "typo"
     assert lint(json.dumps(broken), config=ManualArgs(regions=["us-east-1"])) != []
+
+
+AUDIT_SETTINGS = {"accountRole": "audit", **ROLE_SETTINGS, "logArchiveAccountId": LOG_ARCHIVE,
+                  "logArchiveBucketName": ARCHIVE_BUCKET, "logArchiveKeyArn": ARCHIVE_KEY}
+
+
+def _audit_plan(**extra) -> Plan:
+    return run_baseline({**AUDIT_SETTINGS, **extra}, account={"accountId": AUDIT, **ORG_ACCOUNT}, defaults={})
+
+
+def test_audit_aggregates_the_organization_and_deploys_organization_rules():
+    plan = _audit_plan()
+    aggregator = plan.one("aws:cfg/configurationAggregator:ConfigurationAggregator").inputs
+    assert aggregator["organizationAggregationSource"]["allRegions"] is True
+    assert plan.of_type("aws:cfg/rule:Rule") == [] and plan.of_type("aws:cfg/recorder:Recorder") == []
+    # the same organization rules and packs organizationConfig deploys from a standalone stack
+    standalone_org = run_baseline({"organizationTrail": True, "organizationId": ORG_ID, "organizationConfig": True},
+                                  account=MANAGEMENT_ACCOUNT)
+    for kind in ("aws:cfg/organizationManagedRule:OrganizationManagedRule",
+                 "aws:cfg/organizationConformancePack:OrganizationConformancePack"):
+        ours = sorted(json.dumps({k: v for k, v in r.inputs.items() if k != "name"}, sort_keys=True)
+                      for r in plan.of_type(kind))
+        theirs = sorted(json.dumps({k: v for k, v in r.inputs.items() if k != "name"}, sort_keys=True)
+                        for r in standalone_org.of_type(kind))
+        assert ours == theirs and ours
+
+
+def test_audit_investigates_the_archive_with_the_role_the_archive_admits():
+    plan = _audit_plan()
+    role = plan.one("aws:iam/role:Role", "audit-investigator").inputs
+    assert f"arn:aws:iam::{AUDIT}:role/{role['name']}" == READER
+    read = plan.statements(plan.one("aws:iam/rolePolicy:RolePolicy", "audit-investigator-read"))
+    assert read["ReadArchive"]["Resource"] == [f"arn:aws:s3:::{ARCHIVE_BUCKET}", f"arn:aws:s3:::{ARCHIVE_BUCKET}/*"]
+    assert read["DecryptArchive"]["Resource"] == ARCHIVE_KEY
+    table = plan.one("aws:glue/catalogTable:CatalogTable").inputs
+    assert table["storageDescriptor"]["location"] == f"s3://{ARCHIVE_BUCKET}/AWSLogs/{ORG_ID}/"
+    # without the account list, every query names its account: never a silent subset
+    assert table["parameters"]["projection.account.type"] == "injected"
+    listed = _audit_plan(investigationAccounts=[MANAGEMENT, LOG_ARCHIVE, AUDIT])
+    parameters = listed.one("aws:glue/catalogTable:CatalogTable").inputs["parameters"]
+    assert (parameters["projection.account.type"], parameters["projection.account.values"]) == (
+        "enum", f"{MANAGEMENT},{LOG_ARCHIVE},{AUDIT}")
