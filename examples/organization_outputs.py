@@ -26,6 +26,11 @@ STACKS = (("log-archive", "log-archive-account.json"), ("management", "managemen
 
 def planned_outputs(stack: str, account: dict, known: dict[str, dict]) -> dict:
     """The stack's exported outputs as the mock engine plans them; references resolve from ``known``."""
+    return plan_example(stack, account, known)[1]
+
+
+def plan_example(stack: str, account: dict, known: dict[str, dict]) -> tuple[list, dict]:
+    """(registrations, exported outputs) of the example stack in the described account."""
     import pulumi
     from pulumi.runtime import settings as runtime_settings
 
@@ -65,7 +70,20 @@ def planned_outputs(stack: str, account: dict, known: dict[str, dict]) -> dict:
         root = runtime_settings.get_root_resource()
         return pulumi.Output.from_input(dict(root.outputs)).apply(captured.update)
     pulumi.runtime.test(program)()
-    return captured
+    return monitor.registrations, captured
+
+
+def all_outputs(organization: str = "organization") -> dict[str, dict]:
+    """Every example stack's planned outputs, by fully qualified stack name (the ``STACK_OUTPUTS`` shape)."""
+    known: dict[str, dict] = {}
+    for stack, account_file in STACKS:
+        print(f"planning the outputs of stack {stack} ...", file=sys.stderr)
+        known[f"{organization}/audit-baseline/{stack}"] = planned_outputs(stack, account_of(account_file), known)
+    return known
+
+
+def account_of(account_file: str) -> dict:
+    return json.loads((ROOT / "examples" / "accounts" / account_file).read_text())
 
 
 def main(argv=None) -> int:
@@ -73,12 +91,7 @@ def main(argv=None) -> int:
     parser.add_argument("--organization", default="organization",
                         help="the Pulumi organization in the stack names (default: organization, as the gate uses)")
     args = parser.parse_args(argv)
-    known: dict[str, dict] = {}
-    for stack, account_file in STACKS:
-        print(f"planning the outputs of stack {stack} ...", file=sys.stderr)
-        account = json.loads((ROOT / "examples" / "accounts" / account_file).read_text())
-        known[f"{args.organization}/audit-baseline/{stack}"] = planned_outputs(stack, account, known)
-    json.dump(known, sys.stdout, indent=1, sort_keys=True)
+    json.dump(all_outputs(args.organization), sys.stdout, indent=1, sort_keys=True)
     print()
     return 0
 

@@ -305,3 +305,45 @@ def test_audit_investigates_the_archive_with_the_role_the_archive_admits():
     parameters = listed.one("aws:glue/catalogTable:CatalogTable").inputs["parameters"]
     assert (parameters["projection.account.type"], parameters["projection.account.values"]) == (
         "enum", f"{MANAGEMENT},{LOG_ARCHIVE},{AUDIT}")
+
+
+def _example_tool():
+    import importlib.util
+    path = Path(__file__).parent.parent / "examples" / "organization_outputs.py"
+    spec = importlib.util.spec_from_file_location("organization_outputs", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_committed_stack_outputs_are_the_example_stacks_planned_outputs():
+    tool = _example_tool()
+    committed = json.loads((Path(__file__).parent.parent / "examples" / "organization-outputs.json").read_text())
+    assert tool.all_outputs() == committed
+    archive = committed["organization/audit-baseline/log-archive"]
+    assert archive["logArchiveKeyArn"].startswith("arn:aws:kms:us-east-1:222233334444:key/")
+    assert committed["organization/audit-baseline/management"]["trailArn"] == TRAIL
+
+
+@pytest.mark.parametrize("stack, account_file", [("log-archive", "log-archive-account.json"),
+                                                 ("management", "management-account.json"),
+                                                 ("audit", "audit-account.json")])
+def test_each_example_role_plans_with_no_mandatory_finding(pack, stack, account_file):
+    from tests.conftest import all_verdicts
+    tool = _example_tool()
+    committed = json.loads((Path(__file__).parent.parent / "examples" / "organization-outputs.json").read_text())
+    registrations, _ = tool.plan_example(stack, tool.account_of(account_file), committed)
+    found = all_verdicts(pack, [r for r in registrations if r.custom])
+    assert [v for v in found if v[1] == "mandatory"] == []
+    # the references were resolved: the archive's bucket and key reach the management trail and audit table
+    archive = committed["organization/audit-baseline/log-archive"]
+    if stack == "management":
+        trail = next(r for r in registrations if r.type == "aws:cloudtrail/trail:Trail").inputs
+        assert (trail["s3BucketName"], trail["kmsKeyId"]) == (archive["logArchiveBucketName"],
+                                                              archive["logArchiveKeyArn"])
+        instances = [r.inputs["deploymentTargets"] for r in registrations
+                     if r.type == "aws:cloudformation/stackSetInstance:StackSetInstance"]
+        assert len(instances) == 2 and all(t["organizationalUnitIds"][0].startswith("r-") for t in instances)
+    if stack == "audit":
+        table = next(r for r in registrations if r.type == "aws:glue/catalogTable:CatalogTable").inputs
+        assert table["storageDescriptor"]["location"] == f"s3://{archive['logArchiveBucketName']}/AWSLogs/{ORG_ID}/"
