@@ -41,6 +41,24 @@ ACCOUNT_ROLES = ("standalone", "log-archive", "management", "audit")
 # What each organization role needs besides organizationId and managementAccountId (attributes).
 ROLE_NEEDS = {"log-archive": ("audit_account_id",), "management": ("log_archive_account_id", "audit_account_id"),
               "audit": ("log_archive_account_id",)}
+_TRAIL_EXTRAS = ("cloud_watch_logs", "log_retention_days", "delivery_notifications", "log_readers", "alert_emails",
+                 "alert_https_endpoints", "disabled_detections", "bucket_encryption")
+_STORAGE = ("object_lock_mode", "object_lock_days", "glacier_after_days", "expire_after_days", "access_logging")
+_CONFIG = ("recorder", "regions", "global_resources_region", "config_notifications", "recording_frequency",
+           "snapshot_frequency", "config_role", "baseline_rules_as", "conformance_packs", "custom_conformance_packs",
+           "disabled_rules", "blocked_ports", "password_max_age_days", "remediation", "automatic_remediation",
+           "aggregator")
+_INVESTIGATION = ("investigation", "bytes_scanned_cutoff", "investigation_accounts")
+# Settings each organization role has no use for (attributes): setting one is an error, never silently ignored.
+ROLE_IGNORES = {
+    "log-archive": (*_TRAIL_EXTRAS, *_CONFIG, *_INVESTIGATION, "insights", "data_event_buckets",
+                    "data_events_lambda", "config"),
+    "management": (*_TRAIL_EXTRAS, *_STORAGE, *_INVESTIGATION, "baseline_rules_as", "conformance_packs",
+                   "custom_conformance_packs", "disabled_rules", "blocked_ports", "password_max_age_days",
+                   "remediation", "automatic_remediation", "aggregator", "config_role"),
+    "audit": (*_TRAIL_EXTRAS, *_STORAGE, "recorder", "config_role", "config_notifications", "recording_frequency",
+              "snapshot_frequency", "insights", "data_event_buckets", "data_events_lambda", "aggregator"),
+}
 ORGANIZATION_ONLY = ("log_archive_account_id", "audit_account_id", "log_archive_stack", "log_archive_bucket_name",
                      "log_archive_key_arn", "stack_set_targets")
 TEMPLATE_BODY_LIMIT = limits.TEMPLATE_BODY_BYTES.value  # UTF-8 bytes; a larger template must come from S3
@@ -564,6 +582,9 @@ def _role_conflicts(s: Settings, given: Collection[str]) -> list[str]:
             s.log_archive_bucket_name and s.log_archive_key_arn):
         out.append(f"{ns}:logArchiveStack: required with accountRole '{role}' unless both logArchiveBucketName and "
                    "logArchiveKeyArn are set; expected the log-archive stack's name (org/project/stack)")
+    unused = [FIELDS_BY_ATTR[k].key for k in ROLE_IGNORES[role] if k in given]
+    if unused:
+        out.append(f"{ns}:{unused[0]}: has no effect with accountRole '{role}'; remove {', '.join(unused)}")
     if s.stack_set_targets and role != "management":
         out.append(f"{ns}:stackSetTargets: set but accountRole is '{role}'; the StackSet is the management stack's")
     if s.organization_trail or s.organization_config:

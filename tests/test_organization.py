@@ -347,3 +347,10 @@ def test_each_example_role_plans_with_no_mandatory_finding(pack, stack, account_
     if stack == "audit":
         table = next(r for r in registrations if r.type == "aws:glue/catalogTable:CatalogTable").inputs
         assert table["storageDescriptor"]["location"] == f"s3://{archive['logArchiveBucketName']}/AWSLogs/{ORG_ID}/"
+
+
+def test_a_setting_the_role_does_not_use_is_refused_not_ignored():
+    message = _problems({**AUDIT_SETTINGS, "cloudWatchLogs": True, "objectLockMode": "COMPLIANCE"},
+                        account={"accountId": AUDIT, **ORG_ACCOUNT}, defaults={})
+    assert ("audit-baseline:cloudWatchLogs: has no effect with accountRole 'audit'; remove cloudWatchLogs, "
+            "objectLockMode") in message
