@@ -5,7 +5,7 @@
   delegated administrators (CloudTrail's own ``OrganizationDelegatedAdminAccount``; AWS Config's
   ``config.amazonaws.com`` and ``config-multiaccountsetup.amazonaws.com`` through Organizations); the
   management account's own recorder (service-managed StackSets never deploy to the management account:
-  CloudFormation user guide, "Create stack sets with service-managed permissions"); and the member-recording
+  CloudFormation API reference, "DeploymentTargets"); and the member-recording
   StackSet (``member_recording_template``), service-managed with automatic deployment, on the organization's
   root or the OUs given, in every Config region.
 - ``audit``: the organization aggregator, organization rules and conformance packs (``AuditConfig`` in
