@@ -23,7 +23,8 @@ from typing import Optional, Sequence
 import pulumi
 import pulumi_aws as aws
 
-from . import naming, recorder as recorder_mod
+from . import alerting as alerting_mod, naming, recorder as recorder_mod, trail as trail_mod
+from .alerting import Alerting, AlertingArgs
 from .audit_key import AuditKey, AuditKeyArgs
 from .config import AuditConfig
 from .environment import CONFIG_SLR_NAME, Environment, discover
@@ -125,11 +126,30 @@ class OrganizationManagement(pulumi.ComponentResource):
             f"{name}-{principal.split('.')[0]}-admin", account_id=s.audit_account_id, service_principal=principal,
             opts=child) for principal in CONFIG_PRINCIPALS]
 
+        # With cloudWatchLogs the trail also delivers to a log group of this account (the trail's owner), under
+        # a key of this account: CloudWatch Logs and the alarm topic use it, the archive's key stays for S3.
+        log_group_prefix = naming.log_group_prefix(s.trail_name, slug)
+        self.logs_key = AuditKey(f"{name}-logs-key", AuditKeyArgs(
+            account_id=env.account_id, partition=env.partition, alias=naming.key_alias(f"{s.trail_name}-logs", slug),
+            statements=[*(st for st in trail_mod.key_statements(
+                scope, trail=trail_mod.trail_arn(scope, s.trail_name), cloud_watch_logs=True,
+                log_group_prefix=log_group_prefix) if st["Sid"] == "CloudWatchLogsEncrypt"),
+                *(alerting_mod.key_statements(env.account_id) if s.alerting_on else [])],
+            description="Encrypts the organization trail's CloudWatch Logs group and alarm topic",
+            protect=s.protect_audit_data, retain_on_delete=s.retain_on_delete, tags=tags),
+            opts=child) if s.cloud_watch_logs else None
         self.trail = AuditTrail(f"{name}-trail", AuditTrailArgs(
             scope=scope, name=s.trail_name, bucket_name=bucket, kms_key_arn=key, log_prefix=s.log_prefix,
             organization_trail=True, data_event_buckets=s.data_event_buckets, data_events_lambda=s.data_events_lambda,
-            insights=s.insights, protect=s.protect_audit_data, retain_on_delete=s.retain_on_delete, tags=tags),
-            opts=child)
+            insights=s.insights, cloud_watch_logs=s.cloud_watch_logs, log_retention_days=s.log_retention_days,
+            log_group_kms_key_arn=self.logs_key.arn if self.logs_key else None, log_group_prefix=log_group_prefix,
+            protect=s.protect_audit_data, retain_on_delete=s.retain_on_delete, tags=tags), opts=child)
+        from cloudtrail.detections import DETECTIONS
+        self.alerting = Alerting(f"{name}-alerting", AlertingArgs(
+            scope=scope, log_group_name=self.trail.log_group.name, kms_key_arn=self.logs_key.arn,
+            detections=[d.name for d in DETECTIONS if d.name not in s.disabled_detections],
+            emails=s.alert_emails, https_endpoints=s.alert_https_endpoints, tags=tags, slug=slug),
+            opts=child) if s.alerting_on else None
 
         # The management account's own recorder (no StackSet reaches it), delivering to the archive.
         self.recorders = {}
@@ -166,6 +186,8 @@ class OrganizationManagement(pulumi.ComponentResource):
             deployment_targets=aws.cloudformation.StackSetInstanceDeploymentTargetsArgs(
                 organizational_unit_ids=targets), opts=child) for region in s.config_regions]
         self.outputs = {"trailArn": self.trail.arn, "organizationId": s.organization_id,
+                        "logGroupName": self.trail.log_group.name if self.trail.log_group else None,
+                        "alarmTopicArn": self.alerting.topic.arn if self.alerting else None,
                         "memberRecordingStackSet": self.stack_set.name}
         self.register_outputs(self.outputs)
 

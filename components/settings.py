@@ -53,7 +53,7 @@ _INVESTIGATION = ("investigation", "bytes_scanned_cutoff", "investigation_accoun
 ROLE_IGNORES = {
     "log-archive": (*_TRAIL_EXTRAS, *_CONFIG, *_INVESTIGATION, "insights", "data_event_buckets",
                     "data_events_lambda", "config"),
-    "management": (*_TRAIL_EXTRAS, *_STORAGE, *_INVESTIGATION, "baseline_rules_as", "conformance_packs",
+    "management": ("delivery_notifications", "log_readers", "bucket_encryption", *_STORAGE, *_INVESTIGATION, "baseline_rules_as", "conformance_packs",
                    "custom_conformance_packs", "disabled_rules", "blocked_ports", "password_max_age_days",
                    "remediation", "automatic_remediation", "aggregator", "config_role"),
     "audit": (*_TRAIL_EXTRAS, *_STORAGE, "recorder", "config_role", "config_notifications", "recording_frequency",

@@ -354,3 +354,23 @@ def test_a_setting_the_role_does_not_use_is_refused_not_ignored():
                         account={"accountId": AUDIT, **ORG_ACCOUNT}, defaults={})
     assert ("audit-baseline:cloudWatchLogs: has no effect with accountRole 'audit'; remove cloudWatchLogs, "
             "objectLockMode") in message
+
+
+def test_management_alarms_on_the_organization_trail_log_group_under_a_key_of_its_own():
+    plan = _management_plan(stackSetTargets=["r-ab12"], cloudWatchLogs=True, alertEmails=["sec@example.com"])
+    group = plan.one("aws:cloudwatch/logGroup:LogGroup").inputs
+    key = plan.one("aws:kms/key:Key", "audit-logs-key")
+    assert group["kmsKeyId"] == f"arn:aws:kms:us-east-1:{MANAGEMENT}:key/{key.id}"
+    statements = plan.statements(key)
+    assert sorted(statements) == ["CloudWatchAlarmsPublishEncrypted", "CloudWatchLogsEncrypt", "EnableAccountRootAccess"]
+    assert statements["CloudWatchLogsEncrypt"]["Principal"] == {"Service": "logs.us-east-1.amazonaws.com"}
+    assert statements["CloudWatchLogsEncrypt"]["Condition"] == {"ArnLike": {
+        "kms:EncryptionContext:aws:logs:arn": f"arn:aws:logs:us-east-1:{MANAGEMENT}:log-group:"
+                                              "/aws/cloudtrail/audit-trail/test/*"}}
+    trail = plan.one("aws:cloudtrail/trail:Trail").inputs
+    assert trail["kmsKeyId"] == ARCHIVE_KEY and trail["cloudWatchLogsGroupArn"].endswith(":*")
+    alarms = plan.of_type("aws:cloudwatch/metricAlarm:MetricAlarm")
+    from cloudtrail.detections import DETECTIONS
+    assert len(alarms) == len(DETECTIONS)
+    topic = plan.one("aws:sns/topic:Topic").inputs
+    assert topic["kmsMasterKeyId"] == group["kmsKeyId"]
