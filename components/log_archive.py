@@ -158,6 +158,8 @@ class LogArchive(pulumi.ComponentResource):
             "logArchiveConfigBucketName": self.config_bucket.bucket_name,
             "logArchiveKeyArn": self.key.arn,
             "logArchiveAccountId": args.account_id,
+            "organizationTrailArn": args.trail_arn,
+            "investigationRoleArn": args.reader_role_arn,
             "organizationId": args.organization_id,
             "accessLogBucketName": self.access_log_bucket.bucket_name if self.access_log_bucket else None,
         }

@@ -74,12 +74,26 @@ def _organization(s: Settings, env: Environment):
     return org
 
 
-def log_archive_values(s: Settings) -> tuple[pulumi.Input[str], pulumi.Input[str]]:
-    """The archive bucket's name and key's ARN: the settings, else the log-archive stack's outputs."""
+def log_archive_values(s: Settings, trail_arn: Optional[str] = None) -> tuple[pulumi.Input[str], pulumi.Input[str]]:
+    """The archive bucket's name and key's ARN: the settings, else the log-archive stack's outputs.
+
+    With ``trail_arn`` (the management stack's organization trail) and a log-archive stack that exports
+    ``organizationTrailArn``, the bucket name carries a check that the archive admits this very trail: a
+    different trail name, prefix or region would make CloudTrail's delivery fail ("Incorrect S3 bucket policy
+    is detected") long after ``pulumi up``; the mismatch stops the update before the trail is created."""
     reference = pulumi.StackReference(s.log_archive_stack) if s.log_archive_stack and not (
         s.log_archive_bucket_name and s.log_archive_key_arn) else None
     bucket = s.log_archive_bucket_name or reference.require_output("logArchiveBucketName")
     key = s.log_archive_key_arn or reference.require_output("logArchiveKeyArn")
+    if reference is not None and trail_arn is not None:
+        def checked(values):
+            name, admitted = values
+            if admitted is not None and admitted != trail_arn:
+                raise SettingsError([f"{NAMESPACE}:trailName: the log archive ({s.log_archive_stack}) admits the "
+                                     f"organization trail {admitted}, but this stack creates {trail_arn}; expected "
+                                     "the same trailName and aws:region in both stacks"])
+            return name
+        bucket = pulumi.Output.all(bucket, reference.get_output("organizationTrailArn")).apply(checked)
     return bucket, key
 
 
@@ -116,7 +130,8 @@ class OrganizationManagement(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
         tags = {"audit-baseline": "true", **s.tags}
         scope = Scope(account_id=env.account_id, partition=env.partition, region=s.region)
-        bucket, key = log_archive_values(s)
+        bucket, key = log_archive_values(s, trail_arn=f"arn:{env.partition}:cloudtrail:{s.region}:{env.account_id}:"
+                                                      f"trail/{s.trail_name}")
         slug = naming.stack_slug()
 
         # CloudTrail's delegated administrator is the audit account; Config's too (both principals).

@@ -374,3 +374,20 @@ def test_management_alarms_on_the_organization_trail_log_group_under_a_key_of_it
     assert len(alarms) == len(DETECTIONS)
     topic = plan.one("aws:sns/topic:Topic").inputs
     assert topic["kmsMasterKeyId"] == group["kmsKeyId"]
+
+
+def test_management_stops_when_the_archive_admits_another_trail():
+    tool = _example_tool()
+    outputs = json.loads((Path(__file__).parent.parent / "examples" / "organization-outputs.json").read_text())
+    archive = dict(outputs["organization/audit-baseline/log-archive"])
+    assert archive["organizationTrailArn"] == TRAIL
+    registrations, _ = tool.plan_example("management", tool.account_of("management-account.json"), outputs)
+    assert [r.inputs["s3BucketName"] for r in registrations if r.type == "aws:cloudtrail/trail:Trail"] == [
+        archive["logArchiveBucketName"]]
+    archive["organizationTrailArn"] = f"arn:aws:cloudtrail:eu-west-1:{MANAGEMENT}:trail/audit-trail"
+    with pytest.raises(Exception) as error:
+        tool.plan_example("management", tool.account_of("management-account.json"),
+                          {"organization/audit-baseline/log-archive": archive})
+    assert (f"audit-baseline:trailName: the log archive (organization/audit-baseline/log-archive) admits the "
+            f"organization trail arn:aws:cloudtrail:eu-west-1:{MANAGEMENT}:trail/audit-trail, but this stack creates "
+            f"{TRAIL}; expected the same trailName and aws:region in both stacks") in str(error.value)
