@@ -391,3 +391,20 @@ def test_management_stops_when_the_archive_admits_another_trail():
     assert (f"audit-baseline:trailName: the log archive (organization/audit-baseline/log-archive) admits the "
             f"organization trail arn:aws:cloudtrail:eu-west-1:{MANAGEMENT}:trail/audit-trail, but this stack creates "
             f"{TRAIL}; expected the same trailName and aws:region in both stacks") in str(error.value)
+
+
+def test_a_role_in_the_wrong_account_or_organization_is_a_clear_error():
+    wrong_account = _problems(AUDIT_SETTINGS, account={"accountId": LOG_ARCHIVE, **ORG_ACCOUNT}, defaults={})
+    assert (f"audit-baseline:accountRole: 'audit' deploys into account {AUDIT}, but the stack's credentials are "
+            f"account {LOG_ARCHIVE}") in wrong_account
+    other_org = {"organization": {"id": "o-zzzzzzzzzz", "managementAccountId": "123412341234"}}
+    message = _problems({"accountRole": "log-archive", **ROLE_SETTINGS}, account={"accountId": LOG_ARCHIVE, **other_org},
+                        defaults={})
+    assert "audit-baseline:organizationId: 'o-a1b2c3d4e5' is not this account's organization; expected 'o-zzzzzzzzzz'" \
+        in message
+    assert (f"audit-baseline:managementAccountId: '{MANAGEMENT}' is not the management account of o-zzzzzzzzzz; "
+            "expected '123412341234'") in message
+    outside = _problems({"accountRole": "log-archive", **ROLE_SETTINGS}, account={"accountId": LOG_ARCHIVE},
+                        defaults={})
+    assert (f"audit-baseline:accountRole: 'log-archive' needs an account of an AWS Organization, but account "
+            f"{LOG_ARCHIVE} could not look it up") in outside
