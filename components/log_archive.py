@@ -39,6 +39,7 @@ from .recorder import CONFIG, PREFIX as CONFIG_PREFIX
 from .scope import Scope
 
 READ_ACTIONS = ("s3:GetObject", "s3:GetBucketLocation", "s3:ListBucket")
+CONFIG_SIDS = ("ConfigBucketPermissionsCheck", "ConfigBucketExistenceCheck", "ConfigBucketDelivery")
 
 
 def organization_trail_arn(partition: str, region: str, management_account_id: str, trail_name: str) -> str:
@@ -123,8 +124,7 @@ class LogArchive(pulumi.ComponentResource):
             **kept), opts=child)
         # AWS Config cannot deliver to a bucket with Object Lock: with a lock, Config gets a bucket of its own.
         locked = args.object_lock_mode is not None
-        config_only = [s for s in ("ConfigBucketPermissionsCheck", "ConfigBucketExistenceCheck",
-                                   "ConfigBucketDelivery")]
+        config_only = CONFIG_SIDS
 
         def trail_part(arn):
             return [s for s in bucket_statements(arn, args) if not (locked and s["Sid"] in config_only)]

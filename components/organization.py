@@ -18,7 +18,7 @@ named by ``logArchiveStack``) unless a setting overrides them.
 from __future__ import annotations
 
 import json
-from typing import Optional, Sequence
+from typing import Optional
 
 import pulumi
 import pulumi_aws as aws
@@ -74,8 +74,11 @@ def _organization(s: Settings, env: Environment):
     return org
 
 
-def log_archive_values(s: Settings, trail_arn: Optional[str] = None) -> tuple[pulumi.Input[str], pulumi.Input[str]]:
-    """The archive bucket's name and key's ARN: the settings, else the log-archive stack's outputs.
+def log_archive_values(s: Settings, trail_arn: Optional[str] = None) -> tuple[pulumi.Input[str], pulumi.Input[str],
+                                                                            pulumi.Input[str]]:
+    """The archive's bucket name, key ARN and Config bucket name (``logArchiveConfigBucketName``: a bucket of its
+    own when the archive has Object Lock, which Config cannot deliver to): the settings, else the log-archive
+    stack's outputs.
 
     With ``trail_arn`` (the management stack's organization trail) and a log-archive stack that exports
     ``organizationTrailArn``, the bucket name carries a check that the archive admits this very trail: a
@@ -85,6 +88,9 @@ def log_archive_values(s: Settings, trail_arn: Optional[str] = None) -> tuple[pu
         s.log_archive_bucket_name and s.log_archive_key_arn) else None
     bucket = s.log_archive_bucket_name or reference.require_output("logArchiveBucketName")
     key = s.log_archive_key_arn or reference.require_output("logArchiveKeyArn")
+    config_bucket = s.log_archive_config_bucket_name or (pulumi.Output.all(
+        reference.get_output("logArchiveConfigBucketName"), bucket).apply(lambda v: v[0] or v[1])
+        if reference is not None else bucket)
     if reference is not None and trail_arn is not None:
         def checked(values):
             name, admitted = values
@@ -94,7 +100,7 @@ def log_archive_values(s: Settings, trail_arn: Optional[str] = None) -> tuple[pu
                                      "the same trailName and aws:region in both stacks"])
             return name
         bucket = pulumi.Output.all(bucket, reference.get_output("organizationTrailArn")).apply(checked)
-    return bucket, key
+    return bucket, key, config_bucket
 
 
 def member_recording_template(s: Settings, bucket_name: str, kms_key_arn: str) -> dict:
@@ -130,7 +136,7 @@ class OrganizationManagement(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
         tags = {"audit-baseline": "true", **s.tags}
         scope = Scope(account_id=env.account_id, partition=env.partition, region=s.region)
-        bucket, key = log_archive_values(s, trail_arn=f"arn:{env.partition}:cloudtrail:{s.region}:{env.account_id}:"
+        bucket, key, config_bucket = log_archive_values(s, trail_arn=f"arn:{env.partition}:cloudtrail:{s.region}:{env.account_id}:"
                                                       f"trail/{s.trail_name}")
         slug = naming.stack_slug()
 
@@ -177,7 +183,7 @@ class OrganizationManagement(pulumi.ComponentResource):
                 self.recorders[region] = recorder_mod.RegionalRecorder(
                     f"{name}-config-{region}", recorder_mod.RegionalRecorderArgs(
                         region=None if region == s.region else region, home=region == s.iam_region, role_arn=role,
-                        bucket_name=bucket, kms_key_arn=key, account_id=env.account_id,
+                        bucket_name=config_bucket, kms_key_arn=key, account_id=env.account_id,
                         recording_frequency=s.recording_frequency, snapshot_frequency=s.snapshot_frequency,
                         tags=tags), opts=child)
 
@@ -186,7 +192,7 @@ class OrganizationManagement(pulumi.ComponentResource):
         if not targets:
             raise SettingsError([f"{NAMESPACE}:stackSetTargets: the organization's root could not be looked up; "
                                  "expected the root's id (r-...) or OU ids (ou-...)"])
-        template = pulumi.Output.all(bucket, key).apply(
+        template = pulumi.Output.all(config_bucket, key).apply(
             lambda v: json.dumps(member_recording_template(s, v[0], v[1]), indent=1, sort_keys=True))
         self.stack_set = aws.cloudformation.StackSet(
             f"{name}-member-recording", name=f"{STACK_SET_NAME}-{slug}", permission_model="SERVICE_MANAGED",
@@ -215,7 +221,7 @@ class OrganizationAudit(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
         tags = {"audit-baseline": "true", **s.tags}
         scope = Scope(account_id=env.account_id, partition=env.partition, region=s.region)
-        bucket, archive_key = log_archive_values(s)
+        bucket, archive_key, _ = log_archive_values(s)
         slug = naming.stack_slug()
         bucket_arn = pulumi.Output.concat("arn:", env.partition, ":s3:::", bucket)
         # Query results stay in this account, under a key of its own.

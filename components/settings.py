@@ -52,14 +52,17 @@ _INVESTIGATION = ("investigation", "bytes_scanned_cutoff", "investigation_accoun
 # Settings each organization role has no use for (attributes): setting one is an error, never silently ignored.
 ROLE_IGNORES = {
     "log-archive": (*_TRAIL_EXTRAS, *_CONFIG, *_INVESTIGATION, "insights", "data_event_buckets",
-                    "data_events_lambda", "config"),
+                    "data_events_lambda", "config", "log_archive_stack", "log_archive_bucket_name",
+                    "log_archive_config_bucket_name", "log_archive_key_arn"),
     "management": ("delivery_notifications", "log_readers", "bucket_encryption", *_STORAGE, *_INVESTIGATION, "baseline_rules_as", "conformance_packs",
                    "custom_conformance_packs", "disabled_rules", "blocked_ports", "password_max_age_days",
                    "remediation", "automatic_remediation", "aggregator", "config_role"),
     "audit": (*_TRAIL_EXTRAS, *_STORAGE, "recorder", "config_role", "config_notifications", "recording_frequency",
-              "snapshot_frequency", "insights", "data_event_buckets", "data_events_lambda", "aggregator"),
+              "snapshot_frequency", "insights", "data_event_buckets", "data_events_lambda", "aggregator",
+              "log_archive_config_bucket_name"),
 }
 ORGANIZATION_ONLY = ("log_archive_account_id", "audit_account_id", "log_archive_stack", "log_archive_bucket_name",
+                     "log_archive_config_bucket_name",
                      "log_archive_key_arn", "stack_set_targets")
 TEMPLATE_BODY_LIMIT = limits.TEMPLATE_BODY_BYTES.value  # UTF-8 bytes; a larger template must come from S3
 IAM_RECORDING_REGIONS = limits.IAM_RECORDING_REGIONS  # regions where Config records IAM resources
@@ -358,6 +361,9 @@ class Settings(BaseModel):
         "(`logArchiveBucketName`, `logArchiveKeyArn`) a `pulumi.StackReference` reads.")
     log_archive_bucket_name: Text(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", "an S3 bucket name") = Setting(
         None, "S3 bucket name", "Overrides the log-archive stack's `logArchiveBucketName`.")
+    log_archive_config_bucket_name: Text(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", "an S3 bucket name") = Setting(
+        None, "S3 bucket name", "Overrides the log-archive stack's `logArchiveConfigBucketName` (Config's bucket, "
+        "a bucket of its own when the archive has Object Lock; default: `logArchiveBucketName`).")
     log_archive_key_arn: Text(r"^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key/[0-9a-f-]{36}$", "a KMS key ARN") = Setting(
         None, "KMS key ARN", "Overrides the log-archive stack's `logArchiveKeyArn`.")
     investigation_role_name: Text(r"^[\w+=,.@-]{1,64}$", "an IAM role name") = Setting(

@@ -35,8 +35,7 @@ def plan_example(stack: str, account: dict, known: dict[str, dict]) -> tuple[lis
     from pulumi.runtime import settings as runtime_settings
 
     from preflight.mocks import AwsMocks, RecordingMonitor
-    from preflight.runner import Project, run_program  # noqa: F401 (the same program runner as the tests)
-    from preflight.runner import _program_context
+    from preflight.runner import Project, _program_context
     import runpy
 
     from preflight.account import Account

@@ -408,3 +408,23 @@ def test_a_role_in_the_wrong_account_or_organization_is_a_clear_error():
                         defaults={})
     assert (f"audit-baseline:accountRole: 'log-archive' needs an account of an AWS Organization, but account "
             f"{LOG_ARCHIVE} could not look it up") in outside
+
+
+def test_with_object_lock_members_deliver_config_to_the_archive_s_config_bucket():
+    tool = _example_tool()
+    outputs = json.loads((Path(__file__).parent.parent / "examples" / "organization-outputs.json").read_text())
+    archive = dict(outputs["organization/audit-baseline/log-archive"], logArchiveConfigBucketName="archive-config-1")
+    registrations, _ = tool.plan_example("management", tool.account_of("management-account.json"),
+                                         {"organization/audit-baseline/log-archive": archive})
+    channels = sorted(r.inputs["s3BucketName"] for r in registrations
+                      if r.type == "aws:cfg/deliveryChannel:DeliveryChannel")
+    assert channels == ["archive-config-1", "archive-config-1"]
+    template = json.loads(next(r for r in registrations if r.type == "aws:cloudformation/stackSet:StackSet")
+                          .inputs["templateBody"])
+    assert template["Resources"]["DeliveryChannel"]["Properties"]["S3BucketName"] == "archive-config-1"
+    trail = next(r for r in registrations if r.type == "aws:cloudtrail/trail:Trail").inputs
+    assert trail["s3BucketName"] == archive["logArchiveBucketName"]
+    # overridden by the setting, without a stack reference
+    plan = _management_plan(stackSetTargets=["r-ab12"], logArchiveConfigBucketName="archive-config-2")
+    assert sorted(r.inputs["s3BucketName"] for r in plan.of_type("aws:cfg/deliveryChannel:DeliveryChannel")) == [
+        "archive-config-2", "archive-config-2"]
