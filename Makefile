@@ -18,7 +18,7 @@ STACK_OUTPUTS ?=
 TIMEOUT       ?=
 STRICT        ?=
 
-.PHONY: plan test venv clean docs fuzz bench fixtures-aws6 verify query test-awsx corpus test-install
+.PHONY: plan test venv clean docs fuzz bench fixtures-aws6 verify query test-awsx corpus test-install organization-outputs
 
 $(STAMP): requirements.txt requirements-dev.txt policies/requirements.txt
 	@test -x $(VPY) || $(PYTHON) -m venv $(VENV) >&2
@@ -84,3 +84,11 @@ fixtures-aws6:
 
 docs: $(STAMP)
 	@$(VPY) -m components.docs
+
+# An organization's baseline (README, "An organization's baseline"): the STACK_OUTPUTS file of the example
+# stacks log-archive, management and audit, from their planned outputs, so that each plans offline, e.g.
+#   make plan STACK=audit ACCOUNT=examples/accounts/audit-account.json STACK_OUTPUTS=examples/organization-outputs.json
+organization-outputs: $(STAMP)
+	@$(VPY) -W ignore examples/organization_outputs.py > examples/organization-outputs.json.tmp
+	@mv examples/organization-outputs.json.tmp examples/organization-outputs.json
+	@echo "wrote examples/organization-outputs.json" >&2

@@ -33,6 +33,52 @@ def key_statements(account_id: pulumi.Input[str]) -> list[dict]:
                   {"StringEquals": {"aws:SourceAccount": account_id}})]
 
 
+RECORDER_NAME = "audit-baseline"  # the recorder's and the delivery channel's name
+
+
+@dataclass(frozen=True)
+class RecorderDefinition:
+    """What one region's recorder and delivery channel are, independent of how they are deployed: the one
+    source of both the Pulumi resources (``RegionalRecorder``) and the CloudFormation template every member
+    account gets from the management account's StackSet (``cloudformation_resources``)."""
+
+    name: str
+    all_supported: bool
+    include_global_resource_types: bool
+    recording_frequency: str
+    s3_key_prefix: str
+    snapshot_frequency: str
+
+
+def definition(*, home: bool, recording_frequency: str = "CONTINUOUS",
+               snapshot_frequency: str = "TwentyFour_Hours") -> RecorderDefinition:
+    """Every supported resource type; the global (IAM) types only where ``home``; delivery under ``PREFIX``."""
+    return RecorderDefinition(name=RECORDER_NAME, all_supported=True, include_global_resource_types=home,
+                              recording_frequency=recording_frequency, s3_key_prefix=PREFIX,
+                              snapshot_frequency=snapshot_frequency)
+
+
+def cloudformation_resources(d: RecorderDefinition, *, role_arn, bucket_name: str, kms_key_arn: Optional[str],
+                             role_logical_id: str = "ConfigRole") -> dict:
+    """``d`` as the ``Resources`` of a CloudFormation template: ``AWS::Config::ConfigurationRecorder`` and
+    ``AWS::Config::DeliveryChannel`` (CloudFormation starts the recorder once the channel exists, so there is
+    no status resource; CloudFormation user guide, "AWS::Config::ConfigurationRecorder"). ``role_arn`` may be
+    an intrinsic function (``{"Fn::GetAtt": [role, "Arn"]}``)."""
+    channel = {"Name": d.name, "S3BucketName": bucket_name, "S3KeyPrefix": d.s3_key_prefix,
+               "ConfigSnapshotDeliveryProperties": {"DeliveryFrequency": d.snapshot_frequency}}
+    if kms_key_arn:
+        channel["S3KmsKeyArn"] = kms_key_arn
+    return {
+        "ConfigurationRecorder": {"Type": "AWS::Config::ConfigurationRecorder", "Properties": {
+            "Name": d.name, "RoleARN": role_arn,
+            "RecordingGroup": {"AllSupported": d.all_supported,
+                               "IncludeGlobalResourceTypes": d.include_global_resource_types},
+            "RecordingMode": {"RecordingFrequency": d.recording_frequency}}},
+        "DeliveryChannel": {"Type": "AWS::Config::DeliveryChannel", "DependsOn": "ConfigurationRecorder",
+                            "Properties": channel},
+    }
+
+
 @dataclass
 class RegionalRecorderArgs:
     region: Optional[str]
@@ -79,17 +125,19 @@ class RegionalRecorder(pulumi.ComponentResource):
                           {"StringEquals": {"aws:SourceAccount": args.account_id}}),
                     deny_insecure_publish(self.topic.arn)]),
                 opts=child)
+        d = self.definition = definition(home=args.home, recording_frequency=args.recording_frequency,
+                                         snapshot_frequency=args.snapshot_frequency)
         self.recorder = aws.cfg.Recorder(
-            f"{name}-recorder", name="audit-baseline", role_arn=args.role_arn, region=region,
+            f"{name}-recorder", name=d.name, role_arn=args.role_arn, region=region,
             recording_group=aws.cfg.RecorderRecordingGroupArgs(
-                all_supported=True, include_global_resource_types=args.home),
-            recording_mode=aws.cfg.RecorderRecordingModeArgs(recording_frequency=args.recording_frequency),
+                all_supported=d.all_supported, include_global_resource_types=d.include_global_resource_types),
+            recording_mode=aws.cfg.RecorderRecordingModeArgs(recording_frequency=d.recording_frequency),
             opts=pulumi.ResourceOptions(parent=self, depends_on=list(args.role_policies)))
         self.channel = aws.cfg.DeliveryChannel(
-            f"{name}-channel", name="audit-baseline", s3_bucket_name=args.bucket_name, s3_key_prefix=PREFIX,
+            f"{name}-channel", name=d.name, s3_bucket_name=args.bucket_name, s3_key_prefix=d.s3_key_prefix,
             s3_kms_key_arn=args.kms_key_arn, sns_topic_arn=self.topic.arn if self.topic else None, region=region,
             snapshot_delivery_properties=aws.cfg.DeliveryChannelSnapshotDeliveryPropertiesArgs(
-                delivery_frequency=args.snapshot_frequency),
+                delivery_frequency=d.snapshot_frequency),
             opts=pulumi.ResourceOptions(parent=self, depends_on=[self.recorder, *filter(None, [self.topic_policy])]))
         self.status = aws.cfg.RecorderStatus(
             f"{name}-status", name=self.recorder.name, is_enabled=True, region=region,

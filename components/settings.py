@@ -37,6 +37,33 @@ LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 
 INSIGHT_TYPES = ("ApiCallRateInsight", "ApiErrorRateInsight")
 SNAPSHOT_FREQUENCIES = ("One_Hour", "Three_Hours", "Six_Hours", "Twelve_Hours", "TwentyFour_Hours")
 CONFIG_ROLES = ("service-linked", "existing-service-linked", "custom")
+ACCOUNT_ROLES = ("standalone", "log-archive", "management", "audit")
+# What each organization role needs besides organizationId and managementAccountId (attributes).
+ROLE_NEEDS = {"log-archive": ("audit_account_id",), "management": ("log_archive_account_id", "audit_account_id"),
+              "audit": ("log_archive_account_id",)}
+_TRAIL_EXTRAS = ("cloud_watch_logs", "log_retention_days", "delivery_notifications", "log_readers", "alert_emails",
+                 "alert_https_endpoints", "disabled_detections", "bucket_encryption")
+_STORAGE = ("object_lock_mode", "object_lock_days", "glacier_after_days", "expire_after_days", "access_logging")
+_CONFIG = ("recorder", "regions", "global_resources_region", "config_notifications", "recording_frequency",
+           "snapshot_frequency", "config_role", "baseline_rules_as", "conformance_packs", "custom_conformance_packs",
+           "disabled_rules", "blocked_ports", "password_max_age_days", "remediation", "automatic_remediation",
+           "aggregator")
+_INVESTIGATION = ("investigation", "bytes_scanned_cutoff", "investigation_accounts")
+# Settings each organization role has no use for (attributes): setting one is an error, never silently ignored.
+ROLE_IGNORES = {
+    "log-archive": (*_TRAIL_EXTRAS, *_CONFIG, *_INVESTIGATION, "insights", "data_event_buckets",
+                    "data_events_lambda", "config", "log_archive_stack", "log_archive_bucket_name",
+                    "log_archive_config_bucket_name", "log_archive_key_arn"),
+    "management": ("delivery_notifications", "log_readers", "bucket_encryption", *_STORAGE, *_INVESTIGATION, "baseline_rules_as", "conformance_packs",
+                   "custom_conformance_packs", "disabled_rules", "blocked_ports", "password_max_age_days",
+                   "remediation", "automatic_remediation", "aggregator", "config_role"),
+    "audit": (*_TRAIL_EXTRAS, *_STORAGE, "recorder", "config_role", "config_notifications", "recording_frequency",
+              "snapshot_frequency", "insights", "data_event_buckets", "data_events_lambda", "aggregator",
+              "log_archive_config_bucket_name"),
+}
+ORGANIZATION_ONLY = ("log_archive_account_id", "audit_account_id", "log_archive_stack", "log_archive_bucket_name",
+                     "log_archive_config_bucket_name",
+                     "log_archive_key_arn", "stack_set_targets")
 TEMPLATE_BODY_LIMIT = limits.TEMPLATE_BODY_BYTES.value  # UTF-8 bytes; a larger template must come from S3
 IAM_RECORDING_REGIONS = limits.IAM_RECORDING_REGIONS  # regions where Config records IAM resources
 
@@ -317,6 +344,37 @@ class Settings(BaseModel):
         "none", "none, account, organization",
         "A Config aggregator over this account's regions (`account`) or the organization (`organization`).")
 
+    # ---- an organization's baseline (issue 18): which part of it this stack deploys ----
+    account_role: OneOf(*ACCOUNT_ROLES) = Setting(
+        "standalone", ", ".join(ACCOUNT_ROLES),
+        "Which part of the baseline this stack deploys: `standalone` (one account's whole baseline), or for an "
+        "organization `log-archive` (the bucket and key every account delivers to), `management` (the "
+        "organization trail and the StackSet that makes every member record) or `audit` (aggregator, "
+        "organization rules, alarms, investigation). See \"An organization's baseline\".")
+    log_archive_account_id: Text(ACCOUNT_ID, "a 12-digit AWS account id") = Setting(
+        None, "12-digit account id", "Organization roles: the log-archive account (owner of the bucket and key).")
+    audit_account_id: Text(ACCOUNT_ID, "a 12-digit AWS account id") = Setting(
+        None, "12-digit account id", "Organization roles: the audit account, whose investigation role alone may "
+        "read the log archive.")
+    log_archive_stack: Text(r"^([A-Za-z0-9_.-]+/){0,2}[A-Za-z0-9_.-]+$", "a stack name such as "
+                            "acme/audit-baseline/log-archive") = Setting(
+        None, "org/project/stack", "Roles `management` and `audit`: the log-archive stack whose outputs "
+        "(`logArchiveBucketName`, `logArchiveKeyArn`) a `pulumi.StackReference` reads.")
+    log_archive_bucket_name: Text(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", "an S3 bucket name") = Setting(
+        None, "S3 bucket name", "Overrides the log-archive stack's `logArchiveBucketName`.")
+    log_archive_config_bucket_name: Text(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", "an S3 bucket name") = Setting(
+        None, "S3 bucket name", "Overrides the log-archive stack's `logArchiveConfigBucketName` (Config's bucket, "
+        "a bucket of its own when the archive has Object Lock; default: `logArchiveBucketName`).")
+    log_archive_key_arn: Text(r"^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key/[0-9a-f-]{36}$", "a KMS key ARN") = Setting(
+        None, "KMS key ARN", "Overrides the log-archive stack's `logArchiveKeyArn`.")
+    investigation_role_name: Text(r"^[\w+=,.@-]{1,64}$", "an IAM role name") = Setting(
+        "audit-baseline-investigator", "IAM role name",
+        "The audit account's investigation role: created by the `audit` stack, the only reader of the log archive.")
+    stack_set_targets: ListOf(Text(r"^(r-[0-9a-z]{4,32}|ou-[0-9a-z]{4,32}-[a-z0-9]{8,32})$", ""),
+                              "organization root (r-...) or OU (ou-...) ids") = Setting(
+        (), "list of r-/ou- ids", "Role `management`: where the member-recording StackSet deploys (empty: the "
+        "organization's root, i.e. every member account, present and future).")
+
     @property
     def alerting_on(self) -> bool:
         return self.alerting and self.cloud_watch_logs
@@ -457,13 +515,14 @@ def _conflicts(s: Settings, given: Collection[str], home: Optional[str]) -> list
     if s.organization_trail and not org_id:
         out.append(f"{ns}:organizationId: required when {ns}:organizationTrail is true; expected an AWS Organizations "
                    "id such as o-a1b2c3d4e5")
-    if org_id and not s.organization_trail:
+    if org_id and not s.organization_trail and s.account_role == "standalone":
         out.append(f"{ns}:organizationId: set to '{org_id}' but {ns}:organizationTrail is false; set "
                    "organizationTrail to true or remove organizationId")
-    if s.management_account_id and not s.organization_trail:
+    if s.management_account_id and not s.organization_trail and s.account_role == "standalone":
         out.append(f"{ns}:managementAccountId: set but {ns}:organizationTrail is false; expected organizationTrail: "
                    "true or remove managementAccountId")
-    if s.config and s.recorder is None:
+    out.extend(_role_conflicts(s, given))
+    if s.config and s.recorder is None and s.account_role in ("standalone", "management"):
         out.append(RECORDER_REQUIRED)
     if s.config and home and home not in IAM_RECORDING_REGIONS and not s.global_resources_region:
         out.append(f"{ns}:globalResourcesRegion: required because the home region {home} cannot record IAM users, "
@@ -510,6 +569,35 @@ def _conflicts(s: Settings, given: Collection[str], home: Optional[str]) -> list
                    "bucket names")
     if "log_retention_days" in given and not s.cloud_watch_logs:
         out.append(f"{ns}:logRetentionDays: set but {ns}:cloudWatchLogs is false; expected cloudWatchLogs: true")
+    return out
+
+
+def _role_conflicts(s: Settings, given: Collection[str]) -> list[str]:
+    """What an organization role needs, and the organization keys a standalone stack must not carry."""
+    ns, role, out = NAMESPACE, s.account_role, []
+    if role == "standalone":
+        extra = [FIELDS_BY_ATTR[k].key for k in ORGANIZATION_ONLY if k in given]
+        if extra:
+            out.append(f"{ns}:{extra[0]}: set but {ns}:accountRole is 'standalone'; expected accountRole "
+                       "log-archive, management or audit, or remove " + ", ".join(extra))
+        return out
+    for attr in ("organization_id", "management_account_id", *ROLE_NEEDS[role]):
+        if not getattr(s, attr):
+            out.append(f"{ns}:{FIELDS_BY_ATTR[attr].key}: required with accountRole '{role}'; expected "
+                       f"{FIELDS_BY_ATTR[attr].allowed}")
+    if role in ("management", "audit") and not s.log_archive_stack and not (
+            s.log_archive_bucket_name and s.log_archive_key_arn):
+        out.append(f"{ns}:logArchiveStack: required with accountRole '{role}' unless both logArchiveBucketName and "
+                   "logArchiveKeyArn are set; expected the log-archive stack's name (org/project/stack)")
+    unused = [FIELDS_BY_ATTR[k].key for k in ROLE_IGNORES[role] if k in given]
+    if unused:
+        out.append(f"{ns}:{unused[0]}: has no effect with accountRole '{role}'; remove {', '.join(unused)}")
+    if s.stack_set_targets and role != "management":
+        out.append(f"{ns}:stackSetTargets: set but accountRole is '{role}'; the StackSet is the management stack's")
+    if s.organization_trail or s.organization_config:
+        key = "organizationTrail" if s.organization_trail else "organizationConfig"
+        out.append(f"{ns}:{key}: a standalone setting; with accountRole '{role}' the roles deploy the organization "
+                   "trail (management) and organization rules (audit); remove it")
     return out
 
 

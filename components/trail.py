@@ -117,6 +117,9 @@ class AuditTrailArgs:
     cloud_watch_logs: bool = False
     log_retention_days: int = 365
     delivery_notifications: bool = False
+    log_group_kms_key_arn: Optional[pulumi.Input[str]] = None
+    """The log group's key when not ``kms_key_arn`` (CloudWatch Logs needs a key of the group's account: an
+    organization trail of the management account into another account's archive key)."""
     log_group_prefix: str = "/aws/cloudtrail/"
     """The log group's name prefix; the provider adds a unique suffix (no collision with a retained group)."""
     topic_name: str = ""
@@ -141,7 +144,7 @@ class AuditTrail(pulumi.ComponentResource):
         if args.cloud_watch_logs:
             self.log_group = aws.cloudwatch.LogGroup(
                 f"{name}-logs", name_prefix=args.log_group_prefix, retention_in_days=args.log_retention_days,
-                kms_key_id=args.kms_key_arn, tags=tags,
+                kms_key_id=args.log_group_kms_key_arn or args.kms_key_arn, tags=tags,
                 opts=pulumi.ResourceOptions(parent=self, protect=args.protect, retain_on_delete=args.retain_on_delete))
             self.log_role = aws.iam.Role(
                 f"{name}-logs-role", description="Lets CloudTrail deliver to its CloudWatch Logs group",

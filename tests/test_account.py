@@ -130,8 +130,9 @@ def test_a_file_that_is_not_an_object_or_not_json(tmp_path):
 
 def test_every_example_loads_and_says_what_it_shows():
     names = sorted(p.name for p in EXAMPLES.glob("*.json"))
-    assert names == ["config-console.json", "control-tower-member.json", "delegated-administrator.json",
-                     "fresh.json", "management-account.json"]
+    assert names == ["audit-account.json", "config-console.json", "control-tower-member.json",
+                     "delegated-administrator.json", "fresh.json", "log-archive-account.json",
+                     "management-account.json"]
     for path in EXAMPLES.glob("*.json"):
         assert load_account(path).description, path.name
     assert load_account(EXAMPLES / "fresh.json").model_dump(exclude={"description"}) == \

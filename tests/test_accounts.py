@@ -77,9 +77,12 @@ def test_with_create_every_region_gets_a_recorder():
 def test_example_stacks_set_the_recorder():
     import yaml
     stacks = sorted(ROOT.glob("Pulumi.*.yaml"))
-    assert [p.name for p in stacks] == ["Pulumi.delegated-admin.yaml", "Pulumi.dev.yaml", "Pulumi.member.yaml"]
-    assert {p.name: yaml.safe_load(p.read_text())["config"][f"{NS}:recorder"] for p in stacks} == {
-        "Pulumi.delegated-admin.yaml": "existing", "Pulumi.dev.yaml": "create", "Pulumi.member.yaml": "existing"}
+    assert [p.name for p in stacks] == ["Pulumi.audit.yaml", "Pulumi.delegated-admin.yaml", "Pulumi.dev.yaml",
+                                        "Pulumi.log-archive.yaml", "Pulumi.management.yaml", "Pulumi.member.yaml"]
+    # the organization's log-archive and audit stacks record through the management account's StackSet
+    assert {p.name: yaml.safe_load(p.read_text())["config"].get(f"{NS}:recorder") for p in stacks} == {
+        "Pulumi.audit.yaml": None, "Pulumi.delegated-admin.yaml": "existing", "Pulumi.dev.yaml": "create",
+        "Pulumi.log-archive.yaml": None, "Pulumi.management.yaml": "create", "Pulumi.member.yaml": "existing"}
 
 
 @pytest.mark.parametrize("stack, account", [("member", CONSOLE_ACCOUNT), ("delegated-admin", DELEGATED_ADMIN)])
