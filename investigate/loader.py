@@ -7,8 +7,9 @@ How files become rows:
   event form are read, so digests, Insights, Config files and other JSON are never counted as loaded.
 - Trail log files as CloudTrail writes them (compact, each record starting with eventVersion) are cut
   between records into tagged lines ``{"f": <file id>, "p": "Records[i]", "r": <record>}`` (two threads,
-  at most 32 files ahead) and read by DuckDB's typed line reader, a row group per batch; JSON lines are
-  tagged the same way. Other shapes of ``{"Records": [...]}`` are read by DuckDB as whole documents
+  at most 128 files ahead, so that the next batch is cut while DuckDB reads this one; the staged lines
+  sit in a private temporary folder on disk, not in memory) and read by DuckDB's typed line reader, a
+  row group per batch; JSON lines are tagged the same way. Other shapes of ``{"Records": [...]}`` are read by DuckDB as whole documents
   (``read_json_objects`` and a lenient ``json_transform``) through links named by file id. No evidence
   path is ever given to DuckDB, so none is expanded as a glob (``x*.json``). Bounded memory: one batch
   at a time, rows go to a database file, never to a whole-set table in memory.
@@ -501,7 +502,7 @@ def _read(con, report: LoadReport, todo: list[FileEntry], progress, show_progres
             loader.fast_records([entry])
         jobs = [(e.file_id, e.path, str(loader.scratch / f"{e.file_id}.ndjson")) for e in records]
         by_id = {e.file_id: e for e in records}
-        for file_id, written, error in _ahead(split_records, jobs, 32):
+        for file_id, written, error in _ahead(split_records, jobs, 128):
             entry = by_id[file_id]
             if error:
                 documents.append(entry)
