@@ -19,6 +19,7 @@ import grpc
 from google.protobuf import empty_pb2, json_format, struct_pb2
 
 from .protos import analyzer_pb2, analyzer_pb2_grpc
+from .wire import _integral
 
 LEVELS = {"advisory": analyzer_pb2.ADVISORY, "mandatory": analyzer_pb2.MANDATORY,
           "disabled": analyzer_pb2.DISABLED, "remediate": analyzer_pb2.REMEDIATE}
@@ -246,17 +247,6 @@ def effective_config(info: analyzer_pb2.AnalyzerInfo, user: Mapping[str, Any]) -
         _validate(name, entry, schema, list(policy.configSchema.required))
         out[name] = entry
     return out
-
-
-def _integral(value: Any) -> Any:
-    """Protobuf Structs carry every number as a double; give whole numbers back their integer form."""
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if isinstance(value, dict):
-        return {k: _integral(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_integral(v) for v in value]
-    return value
 
 
 def _level(value: Any, where: str) -> str:

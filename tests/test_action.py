@@ -88,18 +88,19 @@ def test_the_lab_fails_and_the_outputs_are_the_json_summary(tmp_path):
     assert status == 0, stderr
     report = json.loads((tmp_path / "audit-baseline/plan.json").read_text())
     assert json.loads(stdout) == report
-    assert report["summary"] == {"resources": 7, "mandatory": 3, "advisory": 1, "unjudged": 0}
-    assert outputs == {"resources": "7", "mandatory": "3", "advisory": "1", "unjudged": "0", "status": "1",
+    assert report["summary"] == {"resources": 7, "mandatory": 3, "advisory": 2, "unjudged": 0}
+    assert outputs == {"resources": "7", "mandatory": "3", "advisory": "2", "unjudged": "0", "status": "1",
                        "report": str(tmp_path / "audit-baseline/plan.json"),
                        "sarif-file": str(tmp_path / "audit-baseline/plan.sarif")}
     sarif = json.loads((tmp_path / "audit-baseline/plan.sarif").read_text())
     assert sorted((r["ruleId"], r["level"], r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"])
                   for r in sarif["runs"][0]["results"]) == [
+        ("ec2-instance-no-public-ip", "warning", "examples/public-bucket-lab/__main__.py"),
         ("encrypted-volumes", "error", "examples/public-bucket-lab/__main__.py"),
         ("restricted-ssh", "error", "examples/public-bucket-lab/__main__.py"),
         ("s3-bucket-public-read-prohibited", "error", "examples/public-bucket-lab/__main__.py"),
         ("s3-bucket-ssl-requests-only", "warning", "examples/public-bucket-lab/__main__.py")]
-    assert "| 7 | 3 | 1 | 0 |" in (tmp_path / "summary.md").read_text()
+    assert "| 7 | 3 | 2 | 0 |" in (tmp_path / "summary.md").read_text()
 
 
 def test_policy_config_and_strict_are_the_plans(tmp_path):
@@ -107,8 +108,8 @@ def test_policy_config_and_strict_are_the_plans(tmp_path):
     config = tmp_path / "all-advisory.json"
     config.write_text('{"all": "advisory"}')
     _, lenient, stdout, _ = action(tmp_path, program=str(LAB), stack="lab", policy_config=str(config))
-    assert (lenient["mandatory"], lenient["advisory"], lenient["status"]) == ("0", "4", "0")
-    assert stdout.endswith("Summary: 7 resources, 0 mandatory and 4 advisory diagnostics. passed.\n")
+    assert (lenient["mandatory"], lenient["advisory"], lenient["status"]) == ("0", "5", "0")
+    assert stdout.endswith("Summary: 7 resources, 0 mandatory and 5 advisory diagnostics. passed.\n")
     remote = ROOT / "tests/programs/gate-remote-component"
     _, unjudged, _, _ = action(tmp_path, program=str(remote), stack="test")
     assert (unjudged["unjudged"], unjudged["mandatory"], unjudged["status"]) == ("1", "0", "0")

@@ -42,7 +42,7 @@ def test_commands_are_listed_and_an_unknown_one_is_a_usage_error():
 @pytest.mark.parametrize("command, expected", [
     ("plan", {"--program", "--stack", "--format", "--policy-config", "--pack", "--account", "--state",
               "--timeout", "--strict", "--stack-outputs"}),
-    ("query", {"--query", "--sql", "--logs", "--as-of", "--params", "--format"}),
+    ("query", {"--query", "--sql", "--sql-file", "--logs", "--no-cache", "--as-of", "--params", "--format"}),
     ("verify", {"--logs", "--keys", "--signatures", "--from", "--to", "--format"}),
 ])
 def test_each_command_takes_the_options_its_make_target_passes(command, expected):
@@ -61,7 +61,7 @@ def test_plan_from_the_checkout_defaults_to_its_own_program_and_pack(tmp_path):
     """Outside the repository's directory, a checkout's command still plans the baseline's dev stack."""
     result = cli("plan", "--format", "json", "--stack", "nope", cwd=tmp_path)
     assert (result.returncode, result.stdout) == (2, "")
-    assert result.stderr == f"error: no stack 'nope': Pulumi.nope.yaml not found in {ROOT} (stacks: dev)\n"
+    assert result.stderr == f"error: no stack 'nope': Pulumi.nope.yaml not found in {ROOT} (stacks: audit, delegated-admin, dev, log-archive, management, member)\n"
 
 
 def test_installed_defaults(tmp_path, monkeypatch):
@@ -109,7 +109,8 @@ def test_pyproject_ships_the_pack_entry_files():
 # package's dependencies provide them through (grpc and protobuf come with pulumi).
 PROVIDED_BY = {"yaml": "pyyaml", "pulumi": "pulumi", "pulumi_aws": "pulumi-aws", "pulumi_policy": "pulumi-policy",
                "duckdb": "duckdb", "sqlglot": "sqlglot", "cryptography": "cryptography",
-               "jsonschema": "jsonschema", "pydantic": "pydantic", "grpc": "pulumi", "google": "pulumi"}
+               "jsonschema": "jsonschema", "pydantic": "pydantic", "pydantic_core": "pydantic", "numpy": "numpy",
+               "grpc": "pulumi", "google": "pulumi"}
 
 
 def test_every_third_party_import_of_the_installed_packages_is_a_declared_dependency():
