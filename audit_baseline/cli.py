@@ -65,4 +65,12 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     # forks children while gRPC threads run (gRPC's fork handlers are not needed and would warn).
     warnings.filterwarnings("ignore", category=DeprecationWarning)
     os.environ.setdefault("GRPC_ENABLE_FORK_SUPPORT", "false")
-    return command_main(name)(rest, prog=f"{PROG} {name}")
+    try:
+        status = command_main(name)(rest, prog=f"{PROG} {name}")
+        sys.stdout.flush()
+        return status
+    except BrokenPipeError:
+        # The reader of the output went away (`| head`): stop without a traceback, as Python's documentation
+        # advises (signal module, "Note on SIGPIPE"): further writes go to /dev/null, and the status is 1.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1

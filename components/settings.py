@@ -228,7 +228,8 @@ class Settings(BaseModel):
         90, "0-36500",
         "Move logs to S3 Glacier Instant Retrieval after this many days (0: never); Athena still reads them.")
     expire_after_days: Whole(0, 36500) = Setting(
-        2557, "0-36500", "Delete logs after this many days (0: never). CIS asks for at least 365.")
+        2557, "0, or 365-36500", "Delete logs after this many days (0: never). CIS asks for at least 365 "
+        "(shorter is refused).")
     object_lock_mode: OneOf("none", "GOVERNANCE", "COMPLIANCE") = Setting(
         "none", "none, GOVERNANCE, COMPLIANCE",
         "S3 Object Lock on the log bucket (write-once logs). AWS Config then gets a bucket of its own.")

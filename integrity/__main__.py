@@ -28,6 +28,10 @@ def main(argv=None, prog: str = "integrity") -> int:
             print(f"validated {done}/{total} digests", file=sys.stderr)
 
     try:
+        missing = [name for name, value in (("LOGS", args.logs), ("KEYS", args.keys)) if not value]
+        if missing:  # `make verify` passes empty values when the variables are not set
+            raise UsageError(" and ".join(missing) + " required: LOGS=<the bucket copy's root, holding AWSLogs/> "
+                             "KEYS=<`aws cloudtrail list-public-keys --output json` export>")
         keys = load_public_keys(args.keys)
         signatures = load_signatures(args.signatures)
         start, end = parse_time(args.start, "FROM"), parse_time(args.end, "TO")

@@ -41,9 +41,13 @@ def load_public_keys(path: str) -> dict[str, list[PublicKey]]:
     """Keys by hex fingerprint (a fingerprint may repeat across regions and validity periods)."""
     data = read_json(path, "KEYS")
     entries = data.get("PublicKeyList") if isinstance(data, dict) else data
-    if not isinstance(entries, list) or not entries:
+    if not isinstance(entries, list):
         raise UsageError(f"KEYS: {path} has no PublicKeyList; expected the output of "
                          "`aws cloudtrail list-public-keys --output json`")
+    if not entries:
+        raise UsageError(f"KEYS: {path} has an empty PublicKeyList, so no digest can be checked; export the keys "
+                         "of the period the logs cover with `aws cloudtrail list-public-keys --start-time ... "
+                         "--output json`")
     keys: dict[str, list[PublicKey]] = {}
     for i, entry in enumerate(entries):
         where = f"KEYS: {path}: PublicKeyList[{i}]"

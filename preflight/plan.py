@@ -100,7 +100,7 @@ def plan(program: Path, stack: str, pack_dir: Path, policy_config: Optional[str]
         from .analyzer import PackError, PolicyConfigError
         if not isinstance(error, (PackError, PolicyConfigError)):
             raise
-        say(f"error: {error}")
+        say(f"error: {_named(error, policy_config)}")
         return None
     finally:
         if pack is not None:
@@ -135,8 +135,16 @@ def plan_state(state: str, pack_dir: Path, policy_config: Optional[str] = None) 
     try:
         return judge(registrations, stack, pack_dir, user_policy_config)
     except (PolicyConfigError, PackError) as error:
-        print(f"error: {error}", file=sys.stderr)
+        print(f"error: {_named(error, policy_config)}", file=sys.stderr)
         return None
+
+
+def _named(error: Exception, policy_config: Optional[str]) -> str:
+    """A policy-config mistake names the file it is in (POLICY_CONFIG), as every other input file's does."""
+    from .analyzer import PolicyConfigError
+    if isinstance(error, PolicyConfigError) and policy_config:
+        return f"POLICY_CONFIG {policy_config}: {error}"
+    return str(error)
 
 
 def judge(registrations, stack: str, pack_dir: Path, user_policy_config: dict,

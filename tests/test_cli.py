@@ -141,3 +141,18 @@ def test_every_third_party_import_of_the_installed_packages_is_a_declared_depend
     assert unknown == {}, f"imports with no known distribution: {unknown}"
     missing = {m: where for m, where in imported.items() if PROVIDED_BY[m] not in declared}
     assert missing == {}, f"imports whose distribution pyproject does not declare: {missing}"
+
+
+def test_a_reader_that_goes_away_ends_the_output_without_a_traceback():
+    """`make query ... | head -1`: the command stops quietly (status 1, Python's documented way), no
+    BrokenPipeError traceback."""
+    process = subprocess.Popen([sys.executable, "-m", "audit_baseline", "query", "--query", "calls_from_ip",
+                                "--params", "ip_address=192.168.10.20", "--logs", str(ROOT / "tests/data/cloudtrail"),
+                                "--as-of", "2023-07-11T00:00:00Z", "--format", "csv", "--no-cache"], cwd=ROOT,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    first = process.stdout.readline()
+    process.stdout.close()  # what `head -1` does after its line
+    stderr = process.stderr.read().decode()
+    assert process.wait(timeout=300) == 1
+    assert first.startswith(b"eventtime,eventsource,eventname,")
+    assert "Traceback" not in stderr and "BrokenPipeError" not in stderr

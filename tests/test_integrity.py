@@ -169,6 +169,7 @@ def test_time_range(tree):
 @pytest.mark.parametrize("mutate, message", [
     (lambda t: shutil.rmtree(t["root"] / "AWSLogs"), "LOGS: no CloudTrail digest files under"),
     (lambda t: t["keys"].write_text('{"Keys": []}'), "has no PublicKeyList"),
+    (lambda t: t["keys"].write_text('{"PublicKeyList": []}'), "has an empty PublicKeyList, so no digest can be"),
     (lambda t: t["keys"].write_text('{"PublicKeyList": [{"Value": "!!", "Fingerprint": "ab"}]}'),
      "Value is not a base64 DER RSA public key"),
     (lambda t: t["signatures"].write_text('["not", "a", "map"]'), "must map digest S3 keys to hex signatures"),
@@ -189,3 +190,14 @@ def test_make_verify_contract(tree):
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout) == {"digests": {"valid": 4, "invalid": 0}, "logs": {"valid": 4, "invalid": 0},
                                          "problems": []}
+
+
+def test_make_verify_without_logs_and_keys_names_both():
+    import os
+    env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MAKELEVEL", "LOGS", "KEYS")}
+    result = subprocess.run(["make", "-s", "--no-print-directory", "-C", str(ROOT), "verify"],
+                            capture_output=True, text=True, timeout=120, env=env)
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr.splitlines()[0] == (
+        "error: LOGS and KEYS required: LOGS=<the bucket copy's root, holding AWSLogs/> "
+        "KEYS=<`aws cloudtrail list-public-keys --output json` export>")

@@ -114,7 +114,8 @@ def test_policy_config_naming_an_unknown_policy_exits_2(tmp_path):
     config.write_text(json.dumps({"no-such-rule": "mandatory"}))
     result = preflight("--format", "json", "--policy-config", str(config))
     assert (result.returncode, result.stdout) == (2, "")
-    assert result.stderr.startswith("error: policy config names unknown policies: no-such-rule; the pack has: ")
+    assert result.stderr.startswith(f"error: POLICY_CONFIG {config}: policy config names unknown policies: "
+                                    "no-such-rule; the pack has: ")
 
 
 def test_unknown_stack_exits_2():
