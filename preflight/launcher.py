@@ -85,16 +85,23 @@ def send_addresses(process: subprocess.Popen, monitor: str, engine_address: str)
         pass  # the program already ended: wait_program says how
 
 
+def wait_within(process: subprocess.Popen, deadline: float, timeout: float, record: EngineRecord) -> int:
+    """The program's exit status, waiting at most until ``deadline`` (a ``time.monotonic()`` value); past it
+    the program and its process group are stopped and ProgramTimeout is raised (any language's program)."""
+    try:
+        return process.wait(timeout=max(0.0, deadline - time.monotonic()))
+    except subprocess.TimeoutExpired:
+        processes.kill(process)
+        raise ProgramTimeout(f"the program did not finish within {timeout:g} s (TIMEOUT); it was stopped "
+                             "and nothing was judged", "program", record.registrations) from None
+
+
 def wait_program(process: subprocess.Popen, result: Path, engine: OfflineEngine, interpreter: Interpreter,
                  deadline: float, timeout: float) -> EngineRecord:
     """Wait for the program (at most until ``deadline``, a ``time.monotonic()`` value) and judge its end."""
     record = engine.record
     try:
-        status = process.wait(timeout=max(0.0, deadline - time.monotonic()))
-    except subprocess.TimeoutExpired:
-        processes.kill(process)
-        raise ProgramTimeout(f"the program did not finish within {timeout:g} s (TIMEOUT); it was stopped "
-                             "and nothing was judged", "program", record.registrations) from None
+        status = wait_within(process, deadline, timeout, record)
     finally:
         processes.kill(process)  # whatever the program left running in its process group
     try:

@@ -234,7 +234,7 @@ def run_node(directory: Path, entry: str, runtime: NodeRuntime, project: str, st
     Raises DependencyError (node, npm, node_modules) or launcher.ProgramFailed / ProgramTimeout."""
     import threading
 
-    from .launcher import ProgramFailed, ProgramTimeout
+    from .launcher import ProgramFailed, wait_within
 
     deadline = deadline if deadline is not None else time.monotonic() + timeout
     node = node_executable()
@@ -252,11 +252,7 @@ def run_node(directory: Path, entry: str, runtime: NodeRuntime, project: str, st
         relay = threading.Thread(target=_relay, args=(process.stderr, errors), daemon=True)
         relay.start()
         try:
-            status = process.wait(timeout=max(0.0, deadline - time.monotonic()))
-        except subprocess.TimeoutExpired:
-            processes.kill(process)
-            raise ProgramTimeout(f"the program did not finish within {timeout:g} s (TIMEOUT); it was stopped "
-                                 "and nothing was judged", "program", record.registrations) from None
+            status = wait_within(process, deadline, timeout, record)
         finally:
             processes.kill(process)
             relay.join(timeout=5)
