@@ -10,6 +10,9 @@ from pulumi.runtime.settings import get_project, get_stack
 from .resources import AUTONAMED, STACK_TYPE, Registration, computed_outputs  # noqa: F401 (re-exported)
 
 
+_ORGANIZATION_LISTS = ("accounts", "nonMasterAccounts", "roots", "awsServiceAccessPrincipals", "enabledPolicyTypes")
+
+
 class AwsMocks(pulumi.runtime.Mocks):
     """Answers resource registrations and invokes with values shaped like AWS's.
 
@@ -21,47 +24,24 @@ class AwsMocks(pulumi.runtime.Mocks):
                  account: Optional[dict] = None):
         """``account`` describes the account in the shape of ``make plan ACCOUNT=`` (organization,
         serviceLinkedRoles); None is a fresh account outside any organization."""
-        self.account = dict(account or {})
-        self.account_id = self.account.get("accountId", account_id)
-        self.partition = self.account.get("partition", partition)
+        from .account import Account
+        self.account = Account.model_validate({"accountId": account_id, "partition": partition, **(account or {})})
+        self.account_id = self.account.account_id
+        self.partition = self.account.partition
         self.region = region
 
     # -- invokes --
     def call(self, args: pulumi.runtime.MockCallArgs):
-        token = args.token
-        if token == "aws:index/getCallerIdentity:getCallerIdentity":
-            return {"accountId": self.account_id, "arn": f"arn:{self.partition}:iam::{self.account_id}:user/preflight",
-                    "userId": "AIDAPREFLIGHT", "id": self.account_id}
-        if token == "aws:index/getPartition:getPartition":
-            suffix = "amazonaws.com.cn" if self.partition == "aws-cn" else "amazonaws.com"
-            return {"partition": self.partition, "dnsSuffix": suffix, "id": self.partition,
-                    "reverseDnsPrefix": "com.amazonaws"}
-        if token == "aws:index/getRegion:getRegion":
-            region = args.args.get("region") or args.args.get("name") or self.region
-            return {"name": region, "region": region, "id": region,
-                    "endpoint": f"ec2.{region}.amazonaws.com", "description": region}
-        if token == "aws:iam/getRoles:getRoles":
-            return self._roles(args.args.get("pathPrefix") or "/")
-        if token == "aws:organizations/getOrganization:getOrganization":
-            org = self.account.get("organization")
-            if not org:  # what AWS answers outside an organization: the invoke fails
-                return {}, [("", "AWSOrganizationsNotInUseException: Your account is not a member of an "
-                                 "organization.")]
-            master = org["managementAccountId"]
-            return {"id": org["id"], "arn": f"arn:{self.partition}:organizations::{master}:organization/{org['id']}",
-                    "masterAccountId": master, "masterAccountArn":
-                        f"arn:{self.partition}:organizations::{master}:account/{org['id']}/{master}",
-                    "featureSet": "ALL", "accounts": [], "roots": [], "awsServiceAccessPrincipals": [],
-                    "enabledPolicyTypes": [], "masterAccountEmail": "", "masterAccountName": "",
-                    "nonMasterAccounts": []}
-        return {}
-
-    def _roles(self, path_prefix: str) -> dict:
-        """Service-linked roles of the description under ``path_prefix`` (only Config's path is known)."""
-        paths = {"AWSServiceRoleForConfig": "/aws-service-role/config.amazonaws.com/"}
-        names = sorted(n for n in self.account.get("serviceLinkedRoles", []) if paths.get(n, "/").startswith(path_prefix))
-        return {"id": self.partition, "names": names,
-                "arns": [f"arn:{self.partition}:iam::{self.account_id}:role{paths[n]}{n}" for n in names]}
+        """The gate's own answer (:func:`preflight.datasources.answer_invoke`); a lookup that fails in the
+        described account fails here too. One difference: the organization lists no accounts, roots or
+        policies (the tests plan a management account whose root cannot be looked up)."""
+        from .datasources import answer_invoke
+        found = answer_invoke(args.token, dict(args.args), self.account, self.region)
+        if found.failure:
+            return found.result, [("", found.failure)]
+        if args.token == "aws:organizations/getOrganization:getOrganization":
+            return {**found.result, **{key: [] for key in _ORGANIZATION_LISTS}}
+        return found.result
 
     # -- resources --
     def new_resource(self, args: pulumi.runtime.MockResourceArgs):
