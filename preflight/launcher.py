@@ -14,7 +14,6 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Optional
 
 from typing import TYPE_CHECKING
 
@@ -44,10 +43,8 @@ CONFIG_IN_ENVIRONMENT_LIMIT = 64 * 1024  # characters of PULUMI_CONFIG passed in
 
 
 def start_program(interpreter: Interpreter, program: Path, directory: Path, project: str, stack: str,
-                  organization: str, config: dict[str, str], secret_keys: list[str],
-                  monitor: Optional[str] = None, engine_address: Optional[str] = None
-                  ) -> tuple[subprocess.Popen, Path]:
-    """Start the program's process. Without addresses, it starts at once and waits for them on its standard
+                  organization: str, config: dict[str, str], secret_keys: list[str]) -> tuple[subprocess.Popen, Path]:
+    """Start the program's process. It starts at once and waits for the engine's addresses on its standard
     input (:func:`send_addresses`), so its interpreter and SDK load while the gate starts the engine."""
     result = Path(tempfile.mkstemp(prefix="preflight-result-", suffix=".json")[1])
     result.unlink()
@@ -67,11 +64,11 @@ def start_program(interpreter: Interpreter, program: Path, directory: Path, proj
         env["VIRTUAL_ENV"] = str(bin_dir.parent)
     env.pop("PYTHONPATH", None)
     env.pop("PYTHONHOME", None)
-    command = [interpreter.python, "-W", "ignore::DeprecationWarning", str(LAUNCHER), "--monitor", monitor or "-",
-               "--engine", engine_address or "-", "--project", project, "--stack", stack, "--organization", organization,
+    command = [interpreter.python, "-W", "ignore::DeprecationWarning", str(LAUNCHER), "--monitor", "-",
+               "--engine", "-", "--project", project, "--stack", stack, "--organization", organization,
                "--pwd", str(directory), str(program)]
     process = processes.start(command, cwd=directory, env=env,
-                              stdin=subprocess.PIPE if monitor is None else subprocess.DEVNULL,
+                              stdin=subprocess.PIPE,
                               stdout=sys.stderr.fileno())
     return process, result
 
@@ -131,15 +128,3 @@ def wait_program(process: subprocess.Popen, result: Path, engine: OfflineEngine,
     raise ProgramFailed(f"the program exited before it finished ({how}); a run that does not complete "
                         "is never judged", "program", record.registrations)
 
-
-def run_python(interpreter: Interpreter, program: Path, directory: Path, project: str, stack: str,
-               organization: str, config: dict[str, str], secret_keys: list[str], engine: OfflineEngine,
-               timeout: float, deadline: Optional[float] = None) -> EngineRecord:
-    monitor, engine_address = engine.start()
-    try:
-        process, result = start_program(interpreter, program, directory, project, stack, organization, config,
-                                        secret_keys, monitor, engine_address)
-        return wait_program(process, result, engine, interpreter,
-                            deadline if deadline is not None else time.monotonic() + timeout, timeout)
-    finally:
-        engine.stop()
