@@ -25,7 +25,7 @@ import threading
 import uuid
 from concurrent import futures
 from dataclasses import dataclass, field
-from typing import Any, Callable, Optional
+from typing import TYPE_CHECKING, Any, Callable, Optional
 
 import grpc
 from google.protobuf import empty_pb2
@@ -35,6 +35,9 @@ from .protos import (callback_pb2, callback_pb2_grpc, engine_pb2, engine_pb2_grp
                      resource_pb2_grpc)
 from .resources import AUTONAMED, STACK_TYPE, Registration, computed_outputs
 
+if TYPE_CHECKING:
+    from .datasources import InvokeAnswer
+
 STACK_REFERENCE = "pulumi:pulumi:StackReference"
 FEATURES = {"secrets", "resourceReferences", "outputValues", "aliasSpecs", "deletedWith", "transforms"}
 FEATURE_ENUMS = [resource_pb2.RESOURCE_MONITOR_FEATURE_SECRETS,
@@ -43,16 +46,6 @@ FEATURE_ENUMS = [resource_pb2.RESOURCE_MONITOR_FEATURE_SECRETS,
                  resource_pb2.RESOURCE_MONITOR_FEATURE_ALIAS_SPECS,
                  resource_pb2.RESOURCE_MONITOR_FEATURE_DELETED_WITH,
                  resource_pb2.RESOURCE_MONITOR_FEATURE_TRANSFORMS]
-
-
-@dataclass
-class InvokeAnswer:
-    """What a data source answered: ``result`` (camelCase outputs), ``invented`` (no typed answer known:
-    every field filled), ``failure`` (an error message as the provider would fail, or None)."""
-
-    result: dict
-    invented: bool = False
-    failure: Optional[str] = None
 
 
 def _datasource_answerer(account, region: str, interpreter: Optional[str] = None) -> Callable[[str, dict], InvokeAnswer]:
@@ -75,8 +68,7 @@ def _datasource_answerer(account, region: str, interpreter: Optional[str] = None
         return paths[0]
 
     def answer(token: str, args: dict) -> InvokeAnswer:
-        given = answer_invoke(token, args, account, region, sdk_paths=sdk_paths())
-        return InvokeAnswer(dict(given.result), bool(given.invented), given.failure)
+        return answer_invoke(token, args, account, region, sdk_paths=sdk_paths())
     return answer
 
 
