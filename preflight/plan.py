@@ -8,8 +8,9 @@ import threading
 from pathlib import Path
 from typing import Optional
 
+from .files import read_policy_config
 from .report import to_json
-from .runner import Project, load_policy_config
+from .runner import Project
 
 # gRPC and the SDK's protos (preflight.analyzer, preflight.engine) load inside the functions: the program's
 # process starts before them.
@@ -44,7 +45,7 @@ def plan(program: Path, stack: str, pack_dir: Path, policy_config: Optional[str]
                 from .node import run_node
                 pack = PackClient(pack_dir)
                 pack.launch()
-                user_policy_config = load_policy_config(policy_config)
+                user_policy_config = read_policy_config(policy_config)
                 judge_stream = StreamingJudge(pack, pack_dir, user_policy_config)
                 engine = OfflineEngine(project.name, stack, region=region, on_register=judge_stream.put)
                 account = resolve_account(account_id)
@@ -64,7 +65,7 @@ def plan(program: Path, stack: str, pack_dir: Path, policy_config: Optional[str]
                     pack = PackClient(pack_dir)
                     pack.launch()
                     from .engine import OfflineEngine
-                    user_policy_config = load_policy_config(policy_config)
+                    user_policy_config = read_policy_config(policy_config)
                     judge_stream = StreamingJudge(pack, pack_dir, user_policy_config)
                     engine = OfflineEngine(project.name, stack, region=region, on_register=judge_stream.put)
                     send_addresses(process, *engine.start())
@@ -130,7 +131,7 @@ def plan_state(state: str, pack_dir: Path, policy_config: Optional[str] = None) 
     """Judge an exported state (what already runs) instead of a program."""
     from .state import load_state
     stack, registrations = load_state(state)
-    user_policy_config = load_policy_config(policy_config)
+    user_policy_config = read_policy_config(policy_config)
     from .analyzer import PackError, PolicyConfigError
     try:
         return judge(registrations, stack, pack_dir, user_policy_config)

@@ -10,12 +10,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Optional
 
-import yaml
+from common import UsageError
 
-
-from common import UsageError, read_json
-
-from .files import read_policy_config, read_project_file, read_stack_settings
+from .files import read_project_file, read_stack_settings
 
 
 class ProgramConfigError(Exception):
@@ -168,6 +165,3 @@ def _program_context(directory: Path):
         os.chdir(previous_cwd)
         sys.path[:] = previous_path
 
-
-def load_policy_config(path: Optional[str]) -> dict[str, Any]:
-    return read_policy_config(path)
