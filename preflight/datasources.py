@@ -78,11 +78,6 @@ def _request_id(*parts: Any) -> str:
     return _uuid("request", *parts)
 
 
-def _dns_suffix(partition: str) -> str:
-    return {"aws-cn": "amazonaws.com.cn", "aws-iso": "c2s.ic.gov", "aws-iso-b": "sc2s.sgov.gov",
-            "aws-eusc": "amazonaws.eu"}.get(partition, "amazonaws.com")
-
-
 def zone_ids(region: str) -> str:
     """The AZ id prefix AWS uses for a region: us-east-1 -> use1, ap-southeast-2 -> apse2."""
     compounds = {"northeast": "ne", "southeast": "se", "northwest": "nw", "southwest": "sw"}
@@ -211,9 +206,9 @@ def _text(name: str, ctx: _Context, path: str) -> str:
     if lower == "name" or lower.endswith("name") and not lower.endswith(("dnsname", "domainname", "hostname")):
         return label
     if lower.endswith(("dnsname", "domainname", "hostname", "endpoint")):
-        return f"{_kebab(noun)}.{ctx.region}.{_dns_suffix(ctx.account.partition)}"
+        return f"{_kebab(noun)}.{ctx.region}.{ctx.account.dns_suffix}"
     if lower.endswith(("url", "uri")):
-        return f"https://{_kebab(noun)}.{ctx.region}.{_dns_suffix(ctx.account.partition)}"
+        return f"https://{_kebab(noun)}.{ctx.region}.{ctx.account.dns_suffix}"
     if lower in ("policy", "json") or lower.endswith(("policy", "document", "json")):
         return '{"Version":"2012-10-17","Statement":[]}'
     if lower.endswith("vpcid"):
@@ -306,7 +301,7 @@ def _caller_identity(ctx: _Context) -> dict:
 def _region(ctx: _Context) -> dict:
     region = ctx.args.get("region") or ctx.args.get("name") or ctx.region
     return {"description": _REGION_NAMES.get(region, region),
-            "endpoint": f"ec2.{region}.{_dns_suffix(ctx.account.partition)}",
+            "endpoint": f"ec2.{region}.{ctx.account.dns_suffix}",
             "id": region, "name": region, "region": region}
 
 
@@ -333,8 +328,8 @@ def _regions(ctx: _Context) -> dict:
 
 def _partition(ctx: _Context) -> dict:
     partition = ctx.account.partition
-    return {"dnsSuffix": _dns_suffix(partition), "id": partition, "partition": partition,
-            "reverseDnsPrefix": ".".join(reversed(_dns_suffix(partition).split(".")))}
+    return {"dnsSuffix": ctx.account.dns_suffix, "id": partition, "partition": partition,
+            "reverseDnsPrefix": ".".join(reversed(ctx.account.dns_suffix.split(".")))}
 
 
 def _availability_zones(ctx: _Context) -> dict:
@@ -503,7 +498,7 @@ def _ecr_token(ctx: _Context) -> dict:
     password = "preflight-offline-ecr-password"
     return {"authorizationToken": base64.b64encode(f"AWS:{password}".encode()).decode(), "userName": "AWS",
             "password": password, "expiresAt": "2026-01-01T12:00:00Z", "registryId": registry,
-            "proxyEndpoint": f"https://{registry}.dkr.ecr.{ctx.region}.{_dns_suffix(ctx.account.partition)}",
+            "proxyEndpoint": f"https://{registry}.dkr.ecr.{ctx.region}.{ctx.account.dns_suffix}",
             "id": ctx.region, "region": ctx.region}
 
 
@@ -661,7 +656,7 @@ def _elb_account(ctx: _Context) -> InvokeAnswer:
 def _service_principal(ctx: _Context) -> dict:
     service = ctx.args.get("serviceName") or "preflight"
     region = ctx.args.get("region") or ctx.region
-    suffix = _dns_suffix(ctx.account.partition)
+    suffix = ctx.account.dns_suffix
     return {"id": f"{service}.{region}.{suffix}", "name": f"{service}.{suffix}", "region": region,
             "serviceName": service, "suffix": suffix}
 
