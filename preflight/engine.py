@@ -33,7 +33,7 @@ from google.protobuf import empty_pb2
 from . import wire
 from .protos import (callback_pb2, callback_pb2_grpc, engine_pb2, engine_pb2_grpc, provider_pb2, resource_pb2,
                      resource_pb2_grpc)
-from .resources import AUTONAMED, STACK_TYPE, Registration, computed_outputs
+from .resources import STACK_TYPE, Registration, computed_outputs, with_autoname
 
 if TYPE_CHECKING:
     from .datasources import InvokeAnswer
@@ -184,12 +184,7 @@ class OfflineEngine:
                     id_ = request.importId
         else:
             state, id_ = {}, ""
-        recorded = dict(inputs)
-        autonamed = AUTONAMED.get(request.type)
-        prefix = recorded.get(f"{autonamed}Prefix") if autonamed else None
-        if autonamed and autonamed not in recorded and autonamed in state and (
-                prefix is None or str(state[autonamed]).startswith(str(prefix))):
-            recorded[autonamed] = state[autonamed]  # the provider's Check fills auto-names before analyzers see them
+        recorded = with_autoname(request.type, inputs, state)
         registration = Registration(
             urn=urn, type=request.type, name=request.name, custom=bool(request.custom),
             parent=request.parent or None, inputs=_without_nulls(recorded),

@@ -7,7 +7,7 @@ import pulumi
 from pulumi.runtime.mocks import MockMonitor
 from pulumi.runtime.settings import get_project, get_stack
 
-from .resources import AUTONAMED, STACK_TYPE, Registration, computed_outputs  # noqa: F401 (re-exported)
+from .resources import STACK_TYPE, Registration, computed_outputs, with_autoname  # noqa: F401 (re-exported)
 
 
 _ORGANIZATION_LISTS = ("accounts", "nonMasterAccounts", "roots", "awsServiceAccessPrincipals", "enabledPolicyTypes")
@@ -83,11 +83,7 @@ class RecordingMonitor(MockMonitor):
             return response
         from pulumi.runtime import rpc
         inputs = rpc.deserialize_properties(request.object)
-        field = AUTONAMED.get(request.type)
-        state = self.resources[urn].state if urn in self.resources else {}
-        prefix = inputs.get(f"{field}Prefix") if field else None
-        if field and field not in inputs and field in state and (prefix is None or str(state[field]).startswith(prefix)):
-            inputs[field] = state[field]
+        inputs = with_autoname(request.type, inputs, self.resources[urn].state if urn in self.resources else {})
         self.registrations.append(Registration(
             urn=urn, type=request.type, name=request.name, custom=bool(request.custom),
             parent=request.parent or None, inputs=_plain(inputs),

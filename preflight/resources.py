@@ -117,3 +117,14 @@ class Registration:
 AUTONAMED = {"aws:s3/bucket:Bucket": "bucket", "aws:s3/bucketV2:BucketV2": "bucket", "aws:sns/topic:Topic": "name",
              "aws:iam/role:Role": "name", "aws:ec2/securityGroup:SecurityGroup": "name",
              "aws:cloudwatch/logGroup:LogGroup": "name", "aws:iam/policy:Policy": "name"}
+
+
+def with_autoname(typ: str, inputs: dict, state: dict) -> dict:
+    """``inputs`` as analyzers see them: with the auto-named property (``AUTONAMED``) the provider's Check
+    fills from ``state`` when the program gave none (and the name honours a given ``<property>Prefix``)."""
+    field = AUTONAMED.get(typ)
+    if field and field not in inputs and field in state:
+        prefix = inputs.get(f"{field}Prefix")
+        if prefix is None or str(state[field]).startswith(str(prefix)):
+            return {**inputs, field: state[field]}
+    return inputs
