@@ -343,7 +343,7 @@ def test_the_real_awsx_vpc_is_listed_as_unjudged():
 # -- fails closed (../shared/cases/reliability/F-*) --
 
 @pytest.mark.parametrize("program, how", [("gate-exit0", "sys.exit(0)"), ("gate-oscexit", "exit status 0"),
-                                          ("gate-exit3", "sys.exit(3)")])
+                                          ("gate-exit3", "sys.exit(3)"), ("gate-killed", "killed by signal 9")])
 def test_a_program_that_exits_early_fails_the_gate(program, how):
     result = gate(program, "--format", "json", stack="t")
     assert (result.returncode, result.stdout) == (2, "")
