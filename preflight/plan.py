@@ -26,7 +26,6 @@ def plan(program: Path, stack: str, pack_dir: Path, policy_config: Optional[str]
     count from ``started`` (a ``time.monotonic()`` value; default: now)."""
     import time
     from . import processes
-    from .engine import OfflineEngine
     from .environment import DependencyError, interpreter_for
     from .launcher import ProgramFailed, send_addresses, start_program, wait_program
 
@@ -42,6 +41,7 @@ def plan(program: Path, stack: str, pack_dir: Path, policy_config: Optional[str]
                 # TypeScript/JavaScript (preflight.node): the Node runner reads the engine's addresses at
                 # start, so the engine starts first; the pack starts while node_modules and Node load.
                 from .analyzer import PackClient
+                from .engine import OfflineEngine
                 from .node import run_node
                 pack = PackClient(pack_dir)
                 pack.launch()
