@@ -82,11 +82,11 @@ def created_environment(requirements: Path, timeout: Optional[float] = None) -> 
         print(f"preflight: creating the program's environment from {requirements} in {target} "
               "(first run only) ...", file=sys.stderr, flush=True)
         try:
-            _run([sys.executable, "-m", "venv", "--without-pip", str(target)], timeout)
-            site = _run([str(target / "bin" / "python"), "-c",
+            run_step([sys.executable, "-m", "venv", "--without-pip", str(target)], timeout)
+            site = run_step([str(target / "bin" / "python"), "-c",
                          "import sysconfig; print(sysconfig.get_paths()['purelib'])"], timeout).stdout.strip()
             (Path(site) / "_audit_baseline_base.pth").write_text(_base_site() + "\n")
-            result = _run([sys.executable, "-m", "pip", "--python", str(target / "bin" / "python"), "install",
+            result = run_step([sys.executable, "-m", "pip", "--python", str(target / "bin" / "python"), "install",
                            "--quiet", "--disable-pip-version-check", "--progress-bar", "off", "-r", str(requirements)],
                           timeout, cwd=requirements.parent, check=False)
         except subprocess.TimeoutExpired:
@@ -104,12 +104,12 @@ def created_environment(requirements: Path, timeout: Optional[float] = None) -> 
     return target
 
 
-def _run(command: list[str], timeout: Optional[float], cwd: Optional[Path] = None,
-         check: bool = True) -> subprocess.CompletedProcess:
-    """A step of the environment's creation, in a process group the gate ends with itself (time limit,
-    Ctrl-C); its output is kept for the error message."""
+def run_step(command: list[str], timeout: Optional[float], cwd: Optional[Path] = None,
+             check: bool = True, stdout=subprocess.PIPE) -> subprocess.CompletedProcess:
+    """A step of an environment's creation, in a process group the gate ends with itself (time limit,
+    Ctrl-C); its output (``stdout``: kept unless sent elsewhere) is kept for the error message."""
     from . import processes
-    process = processes.start(command, cwd=cwd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+    process = processes.start(command, cwd=cwd, stdin=subprocess.DEVNULL, stdout=stdout,
                               stderr=subprocess.PIPE, text=True)
     try:
         stdout, stderr = process.communicate(timeout=timeout)

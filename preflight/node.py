@@ -40,7 +40,7 @@ from typing import Optional
 
 from . import processes
 from .engine import EngineRecord, OfflineEngine
-from .environment import DependencyError, cache_root
+from .environment import DependencyError, cache_root, run_step
 
 RUNNER = Path("@pulumi/pulumi/cmd/run")
 LOCKFILE = "package-lock.json"
@@ -173,14 +173,9 @@ def _cached_install(directory: Path, timeout: Optional[float]) -> Path:
         print(f"preflight: installing the program's node_modules (npm {command[1]}) into {target} "
               "(first run only) ...", file=sys.stderr, flush=True)
         began = time.monotonic()
-        # In a process group the gate ends with itself (time limit, Ctrl-C), as the Python environments.
-        process = processes.start(command, cwd=target, stdin=subprocess.DEVNULL, stdout=sys.stderr.fileno(),
-                                  stderr=subprocess.PIPE, text=True)
-        try:
-            _, stderr = process.communicate(timeout=timeout)
-            result = subprocess.CompletedProcess(command, process.returncode, None, stderr)
+        try:  # npm's progress on the gate's stderr
+            result = run_step(command, timeout, cwd=target, check=False, stdout=sys.stderr.fileno())
         except subprocess.TimeoutExpired:
-            processes.kill(process)
             shutil.rmtree(target, ignore_errors=True)
             raise DependencyError(f"installing the node_modules of {directory} did not finish in time") from None
         if result.returncode != 0:
