@@ -72,19 +72,16 @@ class Kind:
 def _head(path: Path, size: int = SNIFF) -> tuple[bytes, bool]:
     """The first ``size`` bytes of the content (inflated when the file is gzip, by its magic number)."""
     with open(path, "rb") as handle:
-        raw = handle.read(size)
-    if raw[:2] != b"\x1f\x8b":
-        return raw, False
-    inflater = zlib.decompressobj(zlib.MAX_WBITS | 16)
-    out = b""
-    with open(path, "rb") as handle:
-        while len(out) < size:
-            chunk = handle.read(size)
-            if not chunk:
-                break
+        chunk = handle.read(size)
+        if chunk[:2] != b"\x1f\x8b":
+            return chunk, False
+        inflater = zlib.decompressobj(zlib.MAX_WBITS | 16)
+        out = b""
+        while chunk and len(out) < size:
             out += inflater.decompress(chunk, size - len(out))
             if inflater.eof:
                 break
+            chunk = handle.read(size)
     return out, True
 
 
