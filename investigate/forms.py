@@ -59,10 +59,12 @@ _EVENT_KEYS = {"eventVersion", "eventTime", "eventName", "eventSource"}
 @dataclass
 class Kind:
     """What a file is: an event form (``EVENT_FORMS``) or another kind (``OTHER_KINDS``); ``why`` says
-    what made it so when that helps the reader (an unreadable file's error)."""
+    what made it so when that helps the reader (an unreadable file's error). ``prefixed``: JSON lines whose
+    first line does not start with its object (a CloudWatch Logs timestamp, a byte-order mark)."""
     kind: str
     gzip: bool = False
     why: str = ""
+    prefixed: bool = False
 
     @property
     def events(self) -> bool:
@@ -125,7 +127,7 @@ def classify(path: Path, size: int = 8192) -> Kind:
         except ValueError:
             value = None
         if looks_like_event(value):
-            return Kind("json_lines", compressed)
+            return Kind("json_lines", compressed, prefixed=not head.lstrip().startswith(b"{"))
         return _by_whole_content(path, compressed)
     if text[:1] == b"[":
         return _by_whole_content(path, compressed)
@@ -133,7 +135,7 @@ def classify(path: Path, size: int = 8192) -> Kind:
     if _CWL_PREFIX.match(first_line):
         try:
             if looks_like_event(json.loads(first_line[_CWL_PREFIX.match(first_line).end():])):
-                return Kind("json_lines", compressed)
+                return Kind("json_lines", compressed, prefixed=True)
         except ValueError:
             pass
     if "," in first_line and re.search(r"(?i)\bevent ?(name|time|id)\b", first_line):

@@ -45,7 +45,7 @@ from cloudtrail.layout import log_partition
 from cloudtrail.schema import COLUMNS, PARTITIONS, duckdb_read_type, duckdb_select
 from common import UsageError
 
-from .forms import (EVENT_FORMS, OTHER_KINDS, BadRecord, Kind, classify, events_of, record_problem,
+from .forms import (EVENT_FORMS, OTHER_KINDS, BadRecord, classify, events_of, record_problem,
                     split_records, to_lines)
 
 CACHE_VERSION = "2"
@@ -480,7 +480,7 @@ def _read(con, report: LoadReport, todo: list[FileEntry], progress, show_progres
                     bar.advance(f.size)
             elif kind.kind == "records":
                 records.append(f)
-            elif kind.kind == "json_lines" and not _prefixed(f, kind):
+            elif kind.kind == "json_lines" and not kind.prefixed:  # a timestamp before each object: Python
                 lines.append(f)
             else:
                 slow.append(f)
@@ -575,15 +575,6 @@ def _inflated_size(entry: FileEntry) -> int:
             return int.from_bytes(handle.read(4), "little")
     except OSError:
         return entry.size
-
-
-def _prefixed(entry: FileEntry, kind: Kind) -> bool:
-    """JSON lines with a CloudWatch Logs timestamp before each object go through Python."""
-    if kind.kind != "json_lines":
-        return False
-    from .forms import _head
-    head, _ = _head(Path(entry.path))
-    return not head.lstrip().startswith(b"{")
 
 
 @dataclass
