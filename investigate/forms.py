@@ -281,32 +281,22 @@ def record_problem(record: Any, columns) -> Optional[str]:
 
 
 def to_lines(job: tuple) -> tuple:
-    """Worker: one file of an event form -> an NDJSON file of ``{"f": <file id>, "p": <position>, "r": <event>}``
-    lines (DuckDB reads one event per line many times faster than one large object per file).
+    """Worker: a JSON lines file -> an NDJSON file of ``{"f": <file id>, "p": "line <n>", "r": <event>}``
+    lines, the tagged lines that ``split_records`` also writes.
 
-    ``job`` is (file id, path, kind, output path). Returns (file id, lines written, error or "") where error
+    ``job`` is (file id, path, output path). Returns (file id, lines written, error or "") where error
     says why the file as a whole could not be read. Records are not checked here; DuckDB's typed read
     and the loader's fallback find the bad ones."""
-    file_id, path, kind, out = job
+    file_id, path, out = job
     written = 0
     try:
         content = read_bytes(Path(path))
         with open(out, "w") as sink:
-            if kind == "json_lines":
-                for number, line in enumerate(content.decode("utf-8", "replace").splitlines(), 1):
-                    if line.strip():
-                        sink.write(f'{{"f":{file_id},"p":"line {number}","r":{line}}}\n')
-                        written += 1
-            else:
-                value = json.loads(content)
-                records = value["Records"] if kind == "records" else value
-                if not isinstance(records, list):
-                    raise ValueError("Records is not a list")
-                dumps = json.dumps
-                for i, record in enumerate(records):
-                    sink.write(f'{{"f":{file_id},"p":"Records[{i}]","r":{dumps(record)}}}\n')
+            for number, line in enumerate(content.decode("utf-8", "replace").splitlines(), 1):
+                if line.strip():
+                    sink.write(f'{{"f":{file_id},"p":"line {number}","r":{line}}}\n')
                     written += 1
-    except (OSError, EOFError, zlib.error, ValueError, KeyError, TypeError) as error:
+    except (OSError, EOFError, zlib.error, ValueError) as error:
         return file_id, written, f"{type(error).__name__}: {str(error)[:200]}"
     return file_id, written, ""
 

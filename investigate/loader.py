@@ -529,7 +529,7 @@ def _read(con, report: LoadReport, todo: list[FileEntry], progress, show_progres
             batch, size = ([entry], entry.size) if entry is not None else ([], 0)
         for entry in lines:
             stage = str(loader.scratch / f"{entry.file_id}.ndjson")
-            _file_id, _written, error = to_lines((entry.file_id, entry.path, "json_lines", stage))
+            _file_id, _written, error = to_lines((entry.file_id, entry.path, stage))
             if error:
                 loader.slow(entry)
             else:
