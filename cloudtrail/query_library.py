@@ -30,13 +30,13 @@ class SavedQuery:
 
 
 def _parse(path: Path) -> SavedQuery:
-    lines = path.read_text().splitlines()
+    sql = path.read_text()
+    lines = sql.splitlines()
     if len(lines) < 4 or not lines[0].startswith("-- ") or not lines[1].startswith("-- cis: ") \
             or not lines[2].startswith("-- params: "):
         raise ValueError(f"{path.name}: expected a header of three comment lines (description, cis, params)")
     params_text = lines[2][len("-- params: "):].strip()
     params = () if params_text == "none" else tuple(p.strip() for p in params_text.split(","))
-    sql = path.read_text()
     placeholders = len(re.findall(r"\?", "\n".join(lines[3:])))
     if placeholders != len(params):
         raise ValueError(f"{path.name}: {placeholders} placeholders but {len(params)} parameters in the header")

@@ -287,7 +287,7 @@ def validate(root: Path, keys: dict[str, list[PublicKey]], signatures: dict[str,
     for done, d in enumerate(order, 1):
         if progress:
             progress(done, len(order))
-        ok = True
+        ok, unverified = True, False
         candidates = _key_for(keys, d)
         signature = known_signature.get(d.key) or signatures.get(d.key)
         if candidates is None:
@@ -296,7 +296,7 @@ def validate(root: Path, keys: dict[str, list[PublicKey]], signatures: dict[str,
                 report.add("unknown_key", d.key, f"no public key with fingerprint "
                                                   f"{d.data.get('digestPublicKeyFingerprint')} in the keys export")
         elif signature is None:
-            ok = False
+            ok, unverified = False, True
             if in_range(d):
                 report.add("head_unverified", d.key, "no digest in the copy carries this digest's signature (it is "
                                                      "the newest of its chain, its successor is missing, or it is "
@@ -313,7 +313,7 @@ def validate(root: Path, keys: dict[str, list[PublicKey]], signatures: dict[str,
         if in_range(d):
             if ok:
                 report.digests_valid += 1
-            elif not any(p.path == d.key and p.kind == "head_unverified" for p in report.problems):
+            elif not unverified:  # a head without its signature is a warning, not an invalid digest
                 report.digests_invalid += 1
         for log in d.data["logFiles"]:
             if not (isinstance(log, dict) and isinstance(log.get("s3Object"), str)):
@@ -325,8 +325,7 @@ def validate(root: Path, keys: dict[str, list[PublicKey]], signatures: dict[str,
                 log_jobs.append((listed_key, str(log.get("hashValue", "")).lower(), d.key))
     _check_logs(report, log_jobs, log_paths)
     # Beyond the AWS CLI: log files no digest vouches for.
-    covered = {(d.name.account, d.name.region) for d in digests.values()} | \
-              {(n.account, n.region) for _p, n in digest_paths.values()}
+    covered = {(n.account, n.region) for _p, n in digest_paths.values()}
     for key in sorted(log_paths):
         if key in listed_logs:
             continue

@@ -59,10 +59,12 @@ _EVENT_KEYS = {"eventVersion", "eventTime", "eventName", "eventSource"}
 @dataclass
 class Kind:
     """What a file is: an event form (``EVENT_FORMS``) or another kind (``OTHER_KINDS``); ``why`` says
-    what made it so when that helps the reader (an unreadable file's error)."""
+    what made it so when that helps the reader (an unreadable file's error). ``prefixed``: JSON lines whose
+    first line does not start with its object (a CloudWatch Logs timestamp, a byte-order mark)."""
     kind: str
     gzip: bool = False
     why: str = ""
+    prefixed: bool = False
 
     @property
     def events(self) -> bool:
@@ -72,19 +74,16 @@ class Kind:
 def _head(path: Path, size: int = SNIFF) -> tuple[bytes, bool]:
     """The first ``size`` bytes of the content (inflated when the file is gzip, by its magic number)."""
     with open(path, "rb") as handle:
-        raw = handle.read(size)
-    if raw[:2] != b"\x1f\x8b":
-        return raw, False
-    inflater = zlib.decompressobj(zlib.MAX_WBITS | 16)
-    out = b""
-    with open(path, "rb") as handle:
-        while len(out) < size:
-            chunk = handle.read(size)
-            if not chunk:
-                break
+        chunk = handle.read(size)
+        if chunk[:2] != b"\x1f\x8b":
+            return chunk, False
+        inflater = zlib.decompressobj(zlib.MAX_WBITS | 16)
+        out = b""
+        while chunk and len(out) < size:
             out += inflater.decompress(chunk, size - len(out))
             if inflater.eof:
                 break
+            chunk = handle.read(size)
     return out, True
 
 
@@ -128,7 +127,7 @@ def classify(path: Path, size: int = 8192) -> Kind:
         except ValueError:
             value = None
         if looks_like_event(value):
-            return Kind("json_lines", compressed)
+            return Kind("json_lines", compressed, prefixed=not head.lstrip().startswith(b"{"))
         return _by_whole_content(path, compressed)
     if text[:1] == b"[":
         return _by_whole_content(path, compressed)
@@ -136,7 +135,7 @@ def classify(path: Path, size: int = 8192) -> Kind:
     if _CWL_PREFIX.match(first_line):
         try:
             if looks_like_event(json.loads(first_line[_CWL_PREFIX.match(first_line).end():])):
-                return Kind("json_lines", compressed)
+                return Kind("json_lines", compressed, prefixed=True)
         except ValueError:
             pass
     if "," in first_line and re.search(r"(?i)\bevent ?(name|time|id)\b", first_line):
@@ -282,32 +281,22 @@ def record_problem(record: Any, columns) -> Optional[str]:
 
 
 def to_lines(job: tuple) -> tuple:
-    """Worker: one file of an event form -> an NDJSON file of ``{"f": <file id>, "p": <position>, "r": <event>}``
-    lines (DuckDB reads one event per line many times faster than one large object per file).
+    """Worker: a JSON lines file -> an NDJSON file of ``{"f": <file id>, "p": "line <n>", "r": <event>}``
+    lines, the tagged lines that ``split_records`` also writes.
 
-    ``job`` is (file id, path, kind, output path). Returns (file id, lines written, error or "") where error
+    ``job`` is (file id, path, output path). Returns (file id, lines written, error or "") where error
     says why the file as a whole could not be read. Records are not checked here; DuckDB's typed read
     and the loader's fallback find the bad ones."""
-    file_id, path, kind, out = job
+    file_id, path, out = job
     written = 0
     try:
         content = read_bytes(Path(path))
         with open(out, "w") as sink:
-            if kind == "json_lines":
-                for number, line in enumerate(content.decode("utf-8", "replace").splitlines(), 1):
-                    if line.strip():
-                        sink.write(f'{{"f":{file_id},"p":"line {number}","r":{line}}}\n')
-                        written += 1
-            else:
-                value = json.loads(content)
-                records = value["Records"] if kind == "records" else value
-                if not isinstance(records, list):
-                    raise ValueError("Records is not a list")
-                dumps = json.dumps
-                for i, record in enumerate(records):
-                    sink.write(f'{{"f":{file_id},"p":"Records[{i}]","r":{dumps(record)}}}\n')
+            for number, line in enumerate(content.decode("utf-8", "replace").splitlines(), 1):
+                if line.strip():
+                    sink.write(f'{{"f":{file_id},"p":"line {number}","r":{line}}}\n')
                     written += 1
-    except (OSError, EOFError, zlib.error, ValueError, KeyError, TypeError) as error:
+    except (OSError, EOFError, zlib.error, ValueError) as error:
         return file_id, written, f"{type(error).__name__}: {str(error)[:200]}"
     return file_id, written, ""
 

@@ -45,7 +45,7 @@ from cloudtrail.layout import log_partition
 from cloudtrail.schema import COLUMNS, PARTITIONS, duckdb_read_type, duckdb_select
 from common import UsageError
 
-from .forms import (EVENT_FORMS, OTHER_KINDS, BadRecord, Kind, classify, events_of, record_problem,
+from .forms import (EVENT_FORMS, OTHER_KINDS, BadRecord, classify, events_of, record_problem,
                     split_records, to_lines)
 
 CACHE_VERSION = "2"
@@ -56,8 +56,7 @@ BATCH_LINES = 125_000  # events per batch of tagged lines
 __all__ = ["UsageError", "Evidence", "LoadReport", "load", "open_evidence"]
 
 
-def _record_type() -> str:
-    return "STRUCT(" + ", ".join(f'"{key}" {duckdb_read_type(t)}' for _n, key, t in COLUMNS) + ")"
+RECORD_TYPE = "STRUCT(" + ", ".join(f'"{key}" {duckdb_read_type(t)}' for _n, key, t in COLUMNS) + ")"
 
 
 def _structure(t) -> object:
@@ -90,6 +89,14 @@ def _select(partitions: str = "map") -> str:
 
 def _sql_string(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
+
+
+def _staged(stages: list, tagged: bool) -> str:
+    """DuckDB's typed read of staged lines ``{"f": <file id>, "p": <position>, "r": <record>}`` as ``s``
+    (without ``f`` unless ``tagged``)."""
+    columns = ("{'f': 'INTEGER', " if tagged else "{") + f"'p': 'VARCHAR', 'r': {_sql_string(RECORD_TYPE)}}}"
+    return (f"read_json([{', '.join(_sql_string(str(s)) for s in stages)}], columns={columns}, "
+            "format='newline_delimited', compression='none', maximum_object_size=16777216) AS s")
 
 
 # A value that an object-typed field of the schema cannot hold (a string, number, boolean or array where
@@ -301,9 +308,7 @@ class _Loader:
         """One DuckDB read of a batch of files converted to tagged lines (``forms.to_lines``,
         ``forms.split_records``): DuckDB's typed read refuses a field of the wrong type, and the file is
         then read record by record (``slow``)."""
-        source = (f"read_json([{', '.join(_sql_string(s) for s in stages)}], columns={{'f': 'INTEGER', 'p': 'VARCHAR', "
-                  f"'r': {_sql_string(_record_type())}}}, format='newline_delimited', compression='none', "
-                  "maximum_object_size=16777216) AS s")
+        source = _staged(stages, tagged=True)
         self._map(entries)
         try:
             self.con.execute("BEGIN")
@@ -377,9 +382,7 @@ class _Loader:
         self.con.execute("INSERT INTO evidence_problems VALUES (?, ?, ?)", [entry.file_id, position, why])
 
     def _stage(self, entry: FileEntry, stages: list[Path]) -> None:
-        source = (f"read_json([{', '.join(_sql_string(str(s)) for s in stages)}], columns={{'p': 'VARCHAR', "
-                  f"'r': {_sql_string(_record_type())}}}, format='newline_delimited', maximum_object_size=16777216)"
-                  " AS s")
+        source = _staged(stages, tagged=False)
         self._map([entry])
         try:
             bad_times = self.con.execute(f"SELECT s.p, s.r.\"eventTime\" FROM {source} WHERE NOT "
@@ -413,7 +416,7 @@ def _create_tables(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("CREATE TABLE IF NOT EXISTS evidence_problems (file_id INTEGER, position VARCHAR, why VARCHAR)")
     # misfit: the row's file may hold a record the lenient cast bent (see MISFIT); such files are re-read.
     con.execute(f"CREATE TABLE IF NOT EXISTS evidence_events AS SELECT CAST(NULL AS INTEGER) AS file_id, "
-                f"{_select('record')}, CAST(NULL AS BOOLEAN) AS misfit FROM (SELECT CAST(NULL AS {_record_type()}) "
+                f"{_select('record')}, CAST(NULL AS BOOLEAN) AS misfit FROM (SELECT CAST(NULL AS {RECORD_TYPE}) "
                 "AS r) LIMIT 0")
     names = ", ".join([n for n, _k, _t in COLUMNS] + [n for n, _t in PARTITIONS])
     con.execute(f"CREATE OR REPLACE VIEW cloudtrail AS SELECT {names} FROM evidence_events")
@@ -480,7 +483,7 @@ def _read(con, report: LoadReport, todo: list[FileEntry], progress, show_progres
                     bar.advance(f.size)
             elif kind.kind == "records":
                 records.append(f)
-            elif kind.kind == "json_lines" and not _prefixed(f, kind):
+            elif kind.kind == "json_lines" and not kind.prefixed:  # a timestamp before each object: Python
                 lines.append(f)
             else:
                 slow.append(f)
@@ -529,7 +532,7 @@ def _read(con, report: LoadReport, todo: list[FileEntry], progress, show_progres
             batch, size = ([entry], entry.size) if entry is not None else ([], 0)
         for entry in lines:
             stage = str(loader.scratch / f"{entry.file_id}.ndjson")
-            _file_id, _written, error = to_lines((entry.file_id, entry.path, "json_lines", stage))
+            _file_id, _written, error = to_lines((entry.file_id, entry.path, stage))
             if error:
                 loader.slow(entry)
             else:
@@ -575,15 +578,6 @@ def _inflated_size(entry: FileEntry) -> int:
             return int.from_bytes(handle.read(4), "little")
     except OSError:
         return entry.size
-
-
-def _prefixed(entry: FileEntry, kind: Kind) -> bool:
-    """JSON lines with a CloudWatch Logs timestamp before each object go through Python."""
-    if kind.kind != "json_lines":
-        return False
-    from .forms import _head
-    head, _ = _head(Path(entry.path))
-    return not head.lstrip().startswith(b"{")
 
 
 @dataclass

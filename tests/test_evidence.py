@@ -398,3 +398,23 @@ def test_compact_log_files_are_cut_between_records_and_checked(tmp_path):
     assert result["rows"] == sorted([r["eventID"]] for r in records)
     assert stderr.splitlines()[-1] == (f"{len(records)} records from 1 files (0 unreadable, 0 not CloudTrail events, "
                                        "0 records skipped)")
+
+
+def test_digests_and_insights_beside_logs_are_counted_never_loaded(tmp_path):
+    """A bucket copy holds digest files and Insights files beside the logs: each is named, none is loaded."""
+    shutil.copytree(CASES / "evidence/12-backfill-digest/evidence", tmp_path / "bucket")
+    insight = {"Records": [{"eventVersion": "1.07", "eventTime": "2023-07-10T00:30:00Z", "awsRegion": "us-east-1",
+                            "eventID": "11111111-2222-3333-4444-555555555555", "eventType": "AwsCloudTrailInsight",
+                            "recipientAccountId": "111122223333", "insightDetails": {"state": "Start"},
+                            "eventCategory": "Insight"}]}
+    folder = tmp_path / "bucket/AWSLogs/111122223333/CloudTrail-Insight/us-east-1/2023/07/10"
+    folder.mkdir(parents=True)
+    (folder / "111122223333_CloudTrail-Insight_us-east-1_20230710T0030Z_abcdefghijklmnop.json.gz").write_bytes(
+        gzip.compress(json.dumps(insight).encode()))
+    (tmp_path / "bucket/insight-copy.json").write_text(json.dumps(insight))  # outside the layout: by content
+    result, stderr = query(tmp_path / "bucket", sql="SELECT count(*) AS n FROM cloudtrail")
+    assert result["rows"] == [[3]]
+    lines = stderr.splitlines()
+    assert "        3 CloudTrail digest files (for make verify): not loaded" in lines
+    assert "        2 CloudTrail Insights files (another record schema): not loaded" in lines
+    assert lines[-1] == "3 records from 3 files (0 unreadable, 5 not CloudTrail events, 0 records skipped)"
