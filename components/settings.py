@@ -399,10 +399,6 @@ class Settings(BaseModel):
     def object_lock(self) -> bool:
         return self.object_lock_mode != "none"
 
-    @property
-    def data_events(self) -> bool:
-        return bool(self.data_event_buckets) or self.data_events_lambda
-
     @classmethod
     def from_mapping(cls, values: Mapping[str, Any], region: Optional[str], *, secrets: Collection[str] = (),
                      misplaced: Sequence[str] = ()) -> "Settings":
@@ -600,8 +596,3 @@ def _role_conflicts(s: Settings, given: Collection[str]) -> list[str]:
         out.append(f"{ns}:{key}: a standalone setting; with accountRole '{role}' the roles deploy the organization "
                    "trail (management) and organization rules (audit); remove it")
     return out
-
-
-def project_config_values() -> dict[str, Any]:
-    """Every ``audit-baseline:*`` key of the stack's config, namespace stripped (``stack_keys``)."""
-    return stack_keys.project_values(stack_keys.all_config())
