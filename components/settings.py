@@ -26,8 +26,7 @@ from pulumi_aws._enums import Region  # the provider's own list of regions; no r
 from audit_pack import catalog
 
 from . import limits, stack_keys
-
-NAMESPACE = "audit-baseline"
+from .stack_keys import NAMESPACE
 
 REGIONS: tuple[str, ...] = tuple(sorted(r.value for r in Region))
 
