@@ -29,7 +29,6 @@ from dataclasses import dataclass, field
 from typing import Mapping, Optional
 
 import pulumi
-import pulumi_aws as aws
 
 from . import naming, recorder, trail as trail_mod
 from .audit_key import AuditKey, AuditKeyArgs
@@ -110,7 +109,7 @@ class LogArchive(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: LogArchiveArgs, opts: Optional[pulumi.ResourceOptions] = None):
         super().__init__("audit-baseline:organization:LogArchive", name, None, opts)
-        from .baseline import access_log_statements
+        from .baseline import access_logs
         child = pulumi.ResourceOptions(parent=self)
         tags = {"audit-baseline": "true", **args.tags}
         kept = dict(protect=args.protect, retain_on_delete=args.retain_on_delete, tags=tags)
@@ -139,14 +138,8 @@ class LogArchive(pulumi.ComponentResource):
             logged = [(f"{name}-logs", self.bucket, "s3-access/")]
             if self.config_bucket is not self.bucket:
                 logged.append((f"{name}-config-logs", self.config_bucket, "s3-access-config/"))
-            self.access_log_bucket = LogBucket(f"{name}-access-logs", LogBucketArgs(
-                kms_key_arn=None, policy_statements=[access_log_statements([b.arn for _, b, _ in logged],
-                                                                           args.account_id)], **lifecycle, **kept),
-                opts=child)
-            after = pulumi.ResourceOptions(parent=self, depends_on=[self.access_log_bucket.policy])
-            self.bucket_logging = [aws.s3.BucketLogging(
-                f"{source}-access-logging", bucket=bucket.bucket.id, target_bucket=self.access_log_bucket.bucket.id,
-                target_prefix=prefix, opts=after) for source, bucket, prefix in logged]
+            self.access_log_bucket, self.bucket_logging = access_logs(self, name, logged, args.account_id,
+                                                                      **lifecycle, **kept)
         self.outputs = {
             "logArchiveBucketName": self.bucket.bucket_name,
             "logArchiveBucketArn": self.bucket.arn,
