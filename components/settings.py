@@ -175,8 +175,8 @@ def _custom_pack(raw: Any) -> dict:
             data = handle.read()
     except (OSError, TypeError):
         raise _refuse(f"templateFile {path} was not found") from None
-    if limits.template_body(path, data):
-        raise _refuse(limits.template_body(path, data))
+    if too_large := limits.template_body(path, data):
+        raise _refuse(too_large)
     try:
         return {"name": raw["name"], "templateFile": path, "templateBody": data.decode("utf-8")}
     except UnicodeDecodeError:
@@ -423,8 +423,8 @@ class Settings(BaseModel):
                 by_key[key] = (f"{NAMESPACE}:{key}: a secure value, which the offline plan cannot decrypt, so it was "
                                "not judged; run `pulumi preview` (which decrypts it), or set it in clear text in the "
                                "stack you plan offline")
-            elif limits.value_size(key, raw):
-                by_key[key] = limits.value_size(key, raw)[0]
+            elif too_long := limits.value_size(key, raw):
+                by_key[key] = too_long[0]
             elif raw is None or (raw == "" and spec.default != ""):
                 default = "none" if spec.default is None else limits.show(spec.default)
                 by_key[key] = (f"{NAMESPACE}:{key}: empty (a YAML null or ''); expected {spec.allowed}, or remove "
