@@ -21,14 +21,12 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fie
     ValidationError
 from pydantic.alias_generators import to_camel
 from pydantic_core import PydanticCustomError
-from pulumi_aws._enums import Region  # the provider's own list of regions; no resources imported
 
 from audit_pack import catalog
 
 from . import limits, stack_keys
+from .partitions import REGIONS
 from .stack_keys import NAMESPACE
-
-REGIONS: tuple[str, ...] = tuple(sorted(r.value for r in Region))
 
 # CloudWatch Logs accepts only these retention periods (days); 0 would mean "never expire".
 LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096,
