@@ -12,8 +12,6 @@ from . import naming, policy_docs
 from .policy_docs import allow, render, service
 from .scope import Scope
 
-NAMESPACE = "AuditBaseline/CIS"  # the stack's metrics are in NAMESPACE/<stack>
-
 
 def key_statements(account_id: pulumi.Input[str]) -> list[dict]:
     """Alarm actions publish to the encrypted topic as CloudWatch (the AWS-managed aws/sns key cannot serve)."""

@@ -33,6 +33,18 @@ def access_log_statements(source_bucket_arns, account_id):
     return statements
 
 
+def access_logs(parent: pulumi.Resource, name: str, logged, account_id, **bucket_args) -> tuple[LogBucket, dict]:
+    """One access-log bucket for ``logged`` (``(name, LogBucket, target prefix)`` each): SSE-S3 and no Object Lock,
+    as the logging service needs; and each source's ``BucketLogging`` into it, by source name."""
+    target = LogBucket(f"{name}-access-logs", LogBucketArgs(
+        kms_key_arn=None, policy_statements=[access_log_statements([b.arn for _, b, _ in logged], account_id)],
+        **bucket_args), opts=pulumi.ResourceOptions(parent=parent))
+    after_policy = pulumi.ResourceOptions(parent=parent, depends_on=[target.policy])
+    return target, {source: aws.s3.BucketLogging(
+        f"{source}-access-logging", bucket=bucket.bucket.id, target_bucket=target.bucket.id, target_prefix=prefix,
+        opts=after_policy) for source, bucket, prefix in logged}
+
+
 class AuditBaseline(pulumi.ComponentResource):
     """CloudTrail with its hardened bucket and key, access logging, AWS Config and account guardrails."""
 
@@ -113,14 +125,9 @@ class AuditBaseline(pulumi.ComponentResource):
             if self.investigation is not None:
                 logged.append((f"{name}-investigation-results", self.investigation.results,
                                "s3-access-athena-results/"))
-            self.access_log_bucket = LogBucket(f"{name}-access-logs", LogBucketArgs(
-                kms_key_arn=None, glacier_after_days=s.glacier_after_days, expire_after_days=s.expire_after_days,
-                policy_statements=[access_log_statements([b.arn for _, b, _ in logged], scope.account_id)], **kept),
-                opts=child)
-            after_policy = pulumi.ResourceOptions(parent=self, depends_on=[self.access_log_bucket.policy])
-            self.bucket_logging = {source: aws.s3.BucketLogging(
-                f"{source}-access-logging", bucket=bucket.bucket.id, target_bucket=self.access_log_bucket.bucket.id,
-                target_prefix=prefix, opts=after_policy) for source, bucket, prefix in logged}
+            self.access_log_bucket, self.bucket_logging = access_logs(
+                self, name, logged, scope.account_id, glacier_after_days=s.glacier_after_days,
+                expire_after_days=s.expire_after_days, **kept)
             self.access_logging = self.bucket_logging[f"{name}-logs"]
 
         from cloudtrail.detections import DETECTIONS

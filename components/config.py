@@ -8,12 +8,22 @@ import pulumi
 import pulumi_aws as aws
 
 from . import config_plan, conformance, naming, recorder as recorder_mod, remediation
-from .environment import Environment
+from .environment import CONFIG_SLR_NAME, CONFIG_SLR_PATH_PREFIX, Environment
 from .policy_docs import assume_role_policy, render
 from .scope import Scope
 from .settings import Settings
 
-SLR_PATH = "role/aws-service-role/config.amazonaws.com/AWSServiceRoleForConfig"
+SLR_PATH = f"role{CONFIG_SLR_PATH_PREFIX}{CONFIG_SLR_NAME}"
+
+
+def service_linked_role(parent: pulumi.Resource, name: str, scope: Scope, exists: bool) -> pulumi.Input[str]:
+    """The ARN of Config's service-linked role: the one that ``exists``, or one created and never deleted with the
+    stack (``retain_on_delete``): other Config users in the account (Security Hub, Control Tower, organization
+    packs) depend on it, and IAM refuses to delete it while a recorder uses it."""
+    if exists:
+        return scope.arn("iam", SLR_PATH, regional=False)
+    return aws.iam.ServiceLinkedRole(f"{name}-service-linked-role", aws_service_name="config.amazonaws.com",
+                                     opts=pulumi.ResourceOptions(parent=parent, retain_on_delete=True)).arn
 
 
 class AuditConfig(pulumi.ComponentResource):
@@ -92,16 +102,10 @@ class AuditConfig(pulumi.ComponentResource):
     # -- parts --
     def _config_role(self, name: str, s: Settings, scope: Scope, bucket_arn, tags) -> pulumi.Input[str]:
         """Config's service-linked role exists once per account, wherever Config was ever on: it is looked up
-        (``environment.discover``) and created only when missing, and never deleted with the stack
-        (``retain_on_delete``): other Config users in the account (Security Hub, Control Tower, organization
-        packs) depend on it, and IAM refuses to delete it while a recorder uses it."""
+        (``environment.discover``) and created only when missing (``service_linked_role``)."""
         found = self.environment.config_role_exists if self.environment else False
-        if s.config_role == "existing-service-linked" or (s.config_role == "service-linked" and found):
-            return scope.arn("iam", SLR_PATH, regional=False)
-        if s.config_role == "service-linked":
-            slr = aws.iam.ServiceLinkedRole(f"{name}-service-linked-role", aws_service_name="config.amazonaws.com",
-                                            opts=pulumi.ResourceOptions(parent=self, retain_on_delete=True))
-            return slr.arn
+        if s.config_role != "custom":
+            return service_linked_role(self, name, scope, s.config_role == "existing-service-linked" or found)
         role = aws.iam.Role(
             f"{name}-role", description="AWS Config records and delivers with this role",
             assume_role_policy=assume_role_policy("config.amazonaws.com",

@@ -49,13 +49,19 @@ def is_iam_rule(rule_name: str) -> bool:
             or any(t.startswith("AWS::IAM::") for t in rule["resource_types"]))
 
 
+def placement(rule_name: str) -> str:
+    """Where a rule runs: ``trail`` (the trail's home region), ``every`` (every Config region), ``iam``
+    (``Settings.iam_region``) or ``home`` (the home region)."""
+    if is_cloudtrail_rule(rule_name):
+        return "trail"
+    if catalog.RULES_BY_NAME[rule_name]["placement"] == "every-region":
+        return "every"
+    return "iam" if is_iam_rule(rule_name) else "home"
+
+
 def rule_region(rule_name: str, settings: Settings) -> str | None:
     """The one region a rule runs in, or None for every Config region."""
-    if is_cloudtrail_rule(rule_name):
-        return settings.region
-    if catalog.RULES_BY_NAME[rule_name]["placement"] == "every-region":
-        return None
-    return settings.iam_region if is_iam_rule(rule_name) else settings.region
+    return {"every": None, "iam": settings.iam_region}.get(placement(rule_name), settings.region)
 
 
 def plan(settings: Settings) -> list[RegionPlan]:

@@ -107,13 +107,9 @@ def unmirrored_table() -> str:
 
 
 def _where(rule_name: str) -> str:
-    from .config_plan import is_cloudtrail_rule, is_iam_rule
-    from audit_pack import catalog
-    if is_cloudtrail_rule(rule_name):
-        return "the trail's home region"
-    if catalog.RULES_BY_NAME[rule_name]["placement"] == "every-region":
-        return "every Config region"
-    return "IAM region (`globalResourcesRegion`, default home)" if is_iam_rule(rule_name) else "home region"
+    from .config_plan import placement
+    return {"trail": "the trail's home region", "every": "every Config region",
+            "iam": "IAM region (`globalResourcesRegion`, default home)", "home": "home region"}[placement(rule_name)]
 
 
 def config_rules_table() -> str:

@@ -46,10 +46,6 @@ class Environment:
         """The account named in the trail's ARN, ``aws:SourceArn`` and ``AWSLogs/<account>/`` paths."""
         return self.management_account_id or self.account_id
 
-    @property
-    def delegated_administrator(self) -> bool:
-        return self.management_account_id is not None and self.management_account_id != self.account_id
-
 
 def discover(settings: Settings, opts: Optional[pulumi.InvokeOptions] = None) -> Environment:
     """Look the account up; raise one ``SettingsError`` when the settings do not fit it."""

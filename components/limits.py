@@ -28,7 +28,8 @@ import re
 from dataclasses import dataclass
 from typing import Any, Mapping, Sequence
 
-NAMESPACE = "audit-baseline"
+from .stack_keys import NAMESPACE
+
 SHOWN_CHARACTERS = 200
 BASELINE_TAG = "audit-baseline"  # the tag the baseline adds to every taggable resource
 

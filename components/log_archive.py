@@ -29,13 +29,11 @@ from dataclasses import dataclass, field
 from typing import Mapping, Optional
 
 import pulumi
-import pulumi_aws as aws
 
-from . import naming, trail as trail_mod
+from . import naming, recorder, trail as trail_mod
 from .audit_key import AuditKey, AuditKeyArgs
 from .log_bucket import LogBucket, LogBucketArgs
-from .policy_docs import allow, service
-from .recorder import CONFIG, PREFIX as CONFIG_PREFIX
+from .policy_docs import allow
 from .scope import Scope
 
 READ_ACTIONS = ("s3:GetObject", "s3:GetBucketLocation", "s3:ListBucket")
@@ -77,21 +75,21 @@ class LogArchiveArgs:
     tags: Mapping[str, str] = field(default_factory=dict)
 
 
+def _investigator(a: LogArchiveArgs, actions, resources) -> tuple:
+    """Principal, actions, resources and condition of a statement for the audit account's investigation role only."""
+    return ({"AWS": f"arn:{a.partition}:iam::{a.audit_account_id}:root"}, actions, resources,
+            {"ArnEquals": {"aws:PrincipalArn": a.reader_role_arn},
+             "StringEquals": {"aws:PrincipalOrgID": a.organization_id}})
+
+
 def bucket_statements(bucket_arn, a: LogArchiveArgs) -> list[dict]:
     """The log-archive bucket's statements besides ``DenyInsecureTransport`` (which ``LogBucket`` adds)."""
-    org = {"aws:SourceOrgID": a.organization_id}
-    config_logs = pulumi.Output.concat(bucket_arn, f"/{CONFIG_PREFIX}/AWSLogs/*")
     return [
         *trail_mod.bucket_statements(bucket_arn, trail=a.trail_arn, account_id=a.management_account_id,
                                      prefix=a.log_prefix, organization_id=a.organization_id),
-        allow("ConfigBucketPermissionsCheck", service(CONFIG), "s3:GetBucketAcl", bucket_arn, {"StringEquals": org}),
-        allow("ConfigBucketExistenceCheck", service(CONFIG), "s3:ListBucket", bucket_arn, {"StringEquals": org}),
-        allow("ConfigBucketDelivery", service(CONFIG), "s3:PutObject", config_logs,
-              {"StringEquals": {"s3:x-amz-acl": "bucket-owner-full-control", **org}}),
-        allow("InvestigationRead", {"AWS": f"arn:{a.partition}:iam::{a.audit_account_id}:root"}, list(READ_ACTIONS),
-              [bucket_arn, pulumi.Output.concat(bucket_arn, "/*")],
-              {"ArnEquals": {"aws:PrincipalArn": a.reader_role_arn},
-               "StringEquals": {"aws:PrincipalOrgID": a.organization_id}}),
+        *recorder.bucket_statements(bucket_arn, organization_id=a.organization_id),
+        allow("InvestigationRead", *_investigator(a, list(READ_ACTIONS),
+                                                  [bucket_arn, pulumi.Output.concat(bucket_arn, "/*")])),
     ]
 
 
@@ -101,11 +99,8 @@ def key_statements(a: LogArchiveArgs) -> list[dict]:
     trail = [s for s in trail_mod.key_statements(scope, trail=a.trail_arn) if s["Sid"] != "LogReadersDecrypt"]
     return [
         *trail,
-        allow("ConfigUseOfKey", service(CONFIG), ["kms:Decrypt", "kms:GenerateDataKey*"], "*",
-              {"StringEquals": {"aws:SourceOrgID": a.organization_id}}),
-        allow("InvestigationDecrypt", {"AWS": f"arn:{a.partition}:iam::{a.audit_account_id}:root"}, "kms:Decrypt",
-              "*", {"ArnEquals": {"aws:PrincipalArn": a.reader_role_arn},
-                    "StringEquals": {"aws:PrincipalOrgID": a.organization_id}}),
+        *recorder.key_statements(organization_id=a.organization_id),
+        allow("InvestigationDecrypt", *_investigator(a, "kms:Decrypt", "*")),
     ]
 
 
@@ -114,7 +109,7 @@ class LogArchive(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: LogArchiveArgs, opts: Optional[pulumi.ResourceOptions] = None):
         super().__init__("audit-baseline:organization:LogArchive", name, None, opts)
-        from .baseline import access_log_statements
+        from .baseline import access_logs
         child = pulumi.ResourceOptions(parent=self)
         tags = {"audit-baseline": "true", **args.tags}
         kept = dict(protect=args.protect, retain_on_delete=args.retain_on_delete, tags=tags)
@@ -124,13 +119,12 @@ class LogArchive(pulumi.ComponentResource):
             **kept), opts=child)
         # AWS Config cannot deliver to a bucket with Object Lock: with a lock, Config gets a bucket of its own.
         locked = args.object_lock_mode is not None
-        config_only = CONFIG_SIDS
 
         def trail_part(arn):
-            return [s for s in bucket_statements(arn, args) if not (locked and s["Sid"] in config_only)]
+            return [s for s in bucket_statements(arn, args) if not (locked and s["Sid"] in CONFIG_SIDS)]
 
         def config_part(arn):
-            return [s for s in bucket_statements(arn, args) if s["Sid"] in config_only or s["Sid"] == "InvestigationRead"]
+            return [s for s in bucket_statements(arn, args) if s["Sid"] in CONFIG_SIDS or s["Sid"] == "InvestigationRead"]
 
         lifecycle = dict(glacier_after_days=args.glacier_after_days, expire_after_days=args.expire_after_days)
         self.bucket = LogBucket(f"{name}-logs", LogBucketArgs(
@@ -144,14 +138,8 @@ class LogArchive(pulumi.ComponentResource):
             logged = [(f"{name}-logs", self.bucket, "s3-access/")]
             if self.config_bucket is not self.bucket:
                 logged.append((f"{name}-config-logs", self.config_bucket, "s3-access-config/"))
-            self.access_log_bucket = LogBucket(f"{name}-access-logs", LogBucketArgs(
-                kms_key_arn=None, policy_statements=[access_log_statements([b.arn for _, b, _ in logged],
-                                                                           args.account_id)], **lifecycle, **kept),
-                opts=child)
-            after = pulumi.ResourceOptions(parent=self, depends_on=[self.access_log_bucket.policy])
-            self.bucket_logging = [aws.s3.BucketLogging(
-                f"{source}-access-logging", bucket=bucket.bucket.id, target_bucket=self.access_log_bucket.bucket.id,
-                target_prefix=prefix, opts=after) for source, bucket, prefix in logged]
+            self.access_log_bucket, self.bucket_logging = access_logs(self, name, logged, args.account_id,
+                                                                      **lifecycle, **kept)
         self.outputs = {
             "logArchiveBucketName": self.bucket.bucket_name,
             "logArchiveBucketArn": self.bucket.arn,

@@ -127,7 +127,6 @@ def _encryption_rule(kms_key_arn) -> aws.s3.BucketServerSideEncryptionConfigurat
 # Sources: https://docs.aws.amazon.com/athena/latest/ug/querying-glacier.html,
 # https://docs.aws.amazon.com/AmazonS3/latest/API/API_Transition.html (storage class GLACIER_IR).
 ARCHIVE_STORAGE_CLASS = "GLACIER_IR"
-STORAGE_CLASSES_ATHENA_READS = ("STANDARD", "STANDARD_IA", "ONEZONE_IA", "INTELLIGENT_TIERING", "GLACIER_IR")
 
 
 def _lifecycle_rules(glacier_after_days: int, expire_after_days: int, abort_after_days: int) -> list:

@@ -35,11 +35,6 @@ def stack_slug(stack: Optional[str] = None) -> str:
     return slug
 
 
-def safe(name: str) -> str:
-    """A trail name (``[A-Za-z0-9._-]``) as ``[A-Za-z0-9_-]``: the characters KMS aliases and SNS topics allow."""
-    return name.replace(".", "-")
-
-
 def workgroup(slug: str) -> str:
     return f"audit-baseline-{slug}"
 
@@ -50,7 +45,8 @@ def glue_database(slug: str) -> str:
 
 
 def key_alias(trail_name: str, slug: str) -> str:
-    return f"alias/{safe(trail_name)}-{slug}"
+    """Settings refuse a trail name KMS aliases refuse ('.': ``limits.trail_name``), so it is used as it is."""
+    return f"alias/{trail_name}-{slug}"
 
 
 def log_group_prefix(trail_name: str, slug: str) -> str:
@@ -59,7 +55,7 @@ def log_group_prefix(trail_name: str, slug: str) -> str:
 
 
 def delivery_topic(trail_name: str, slug: str) -> str:
-    return f"{safe(trail_name)}-{slug}-log-delivery"
+    return f"{trail_name}-{slug}-log-delivery"
 
 
 def alarm_topic(slug: str) -> str:

@@ -26,10 +26,10 @@ import pulumi_aws as aws
 from . import alerting as alerting_mod, naming, recorder as recorder_mod, trail as trail_mod
 from .alerting import Alerting, AlertingArgs
 from .audit_key import AuditKey, AuditKeyArgs
-from .config import AuditConfig
-from .environment import CONFIG_SLR_NAME, Environment, discover
+from .config import AuditConfig, service_linked_role
+from .environment import Environment, discover
 from .investigation import Investigation, InvestigationArgs
-from .log_archive import READ_ACTIONS, from_settings as log_archive_from_settings, role_arn
+from .log_archive import READ_ACTIONS, from_settings as log_archive_from_settings, organization_trail_arn, role_arn
 from .policy_docs import render
 from .scope import Scope
 from .settings import NAMESPACE, Settings, SettingsError
@@ -136,8 +136,8 @@ class OrganizationManagement(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
         tags = {"audit-baseline": "true", **s.tags}
         scope = Scope(account_id=env.account_id, partition=env.partition, region=s.region)
-        bucket, key, config_bucket = log_archive_values(s, trail_arn=f"arn:{env.partition}:cloudtrail:{s.region}:{env.account_id}:"
-                                                      f"trail/{s.trail_name}")
+        bucket, key, config_bucket = log_archive_values(s, trail_arn=organization_trail_arn(
+            env.partition, s.region, env.account_id, s.trail_name))
         slug = naming.stack_slug()
 
         # CloudTrail's delegated administrator is the audit account; Config's too (both principals).
@@ -175,10 +175,7 @@ class OrganizationManagement(pulumi.ComponentResource):
         # The management account's own recorder (no StackSet reaches it), delivering to the archive.
         self.recorders = {}
         if s.config and s.recorder == "create":
-            role = (scope.arn("iam", f"role/aws-service-role/config.amazonaws.com/{CONFIG_SLR_NAME}", regional=False)
-                    if env.config_role_exists else aws.iam.ServiceLinkedRole(
-                        f"{name}-config-service-linked-role", aws_service_name="config.amazonaws.com",
-                        opts=pulumi.ResourceOptions(parent=self, retain_on_delete=True)).arn)
+            role = service_linked_role(self, f"{name}-config", scope, env.config_role_exists)
             for region in s.config_regions:
                 self.recorders[region] = recorder_mod.RegionalRecorder(
                     f"{name}-config-{region}", recorder_mod.RegionalRecorderArgs(

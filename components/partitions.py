@@ -1,4 +1,4 @@
-"""AWS partitions and their regions, from one list: the AWS provider's own region enum (``settings.REGIONS``),
+"""AWS partitions and their regions, from one list: the AWS provider's own region enum (``REGIONS``),
 split by the region-name patterns AWS's SDK endpoint data gives each partition (botocore ``endpoints.json``,
 ``regionRegex``; partitions: https://docs.aws.amazon.com/whitepapers/latest/aws-fault-isolation-boundaries/partitions.html).
 
@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import re
 
-from .settings import REGIONS
+from pulumi_aws._enums import Region  # the provider's own list of regions; no resources imported
+
+REGIONS: tuple[str, ...] = tuple(sorted(r.value for r in Region))
 
 # partition -> the pattern its region names follow (most specific first: us-gov/us-iso before us).
 PARTITION_REGIONS: tuple[tuple[str, re.Pattern], ...] = (

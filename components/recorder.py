@@ -13,24 +13,34 @@ CONFIG = "config.amazonaws.com"
 PREFIX = "config"  # the delivery channel's key prefix in the shared log bucket
 
 
-def bucket_statements(bucket_arn, *, account_id: pulumi.Input[str], prefix: str = PREFIX) -> list[dict]:
-    """What Config needs in the log bucket's policy, limited to this account by ``aws:SourceAccount``."""
-    this_account = {"aws:SourceAccount": account_id}
+def _source(account_id, organization_id: Optional[str]) -> dict:
+    """Config's requests limited to this account (``aws:SourceAccount``) or, for an organization's log archive,
+    to the organization's accounts (``aws:SourceOrgID``)."""
+    return {"aws:SourceOrgID": organization_id} if organization_id else {"aws:SourceAccount": account_id}
+
+
+def bucket_statements(bucket_arn, *, account_id: pulumi.Input[str] = None, prefix: str = PREFIX,
+                      organization_id: Optional[str] = None) -> list[dict]:
+    """What Config needs in the log bucket's policy, limited to this account by ``aws:SourceAccount``, or with
+    ``organization_id`` to every account of the organization by ``aws:SourceOrgID`` (writing under any account's
+    ``AWSLogs/``)."""
+    source = _source(account_id, organization_id)
+    logs = pulumi.Output.concat(bucket_arn, f"/{prefix}/AWSLogs/", *(("*",) if organization_id else
+                                                                     (account_id, "/Config/*")))
     return [
         allow("ConfigBucketPermissionsCheck", service(CONFIG), "s3:GetBucketAcl", bucket_arn,
-              {"StringEquals": this_account}),
+              {"StringEquals": source}),
         allow("ConfigBucketExistenceCheck", service(CONFIG), "s3:ListBucket", bucket_arn,
-              {"StringEquals": this_account}),
-        allow("ConfigBucketDelivery", service(CONFIG), "s3:PutObject",
-              pulumi.Output.concat(bucket_arn, f"/{prefix}/AWSLogs/", account_id, "/Config/*"),
-              {"StringEquals": {"s3:x-amz-acl": "bucket-owner-full-control", **this_account}}),
+              {"StringEquals": source}),
+        allow("ConfigBucketDelivery", service(CONFIG), "s3:PutObject", logs,
+              {"StringEquals": {"s3:x-amz-acl": "bucket-owner-full-control", **source}}),
     ]
 
 
-def key_statements(account_id: pulumi.Input[str]) -> list[dict]:
+def key_statements(account_id: pulumi.Input[str] = None, *, organization_id: Optional[str] = None) -> list[dict]:
     """Config writes through the bucket's default encryption (SSE-KMS with the audit key)."""
     return [allow("ConfigUseOfKey", service(CONFIG), ["kms:Decrypt", "kms:GenerateDataKey*"], "*",
-                  {"StringEquals": {"aws:SourceAccount": account_id}})]
+                  {"StringEquals": _source(account_id, organization_id)})]
 
 
 RECORDER_NAME = "audit-baseline"  # the recorder's and the delivery channel's name

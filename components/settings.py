@@ -21,15 +21,12 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fie
     ValidationError
 from pydantic.alias_generators import to_camel
 from pydantic_core import PydanticCustomError
-from pulumi_aws._enums import Region  # the provider's own list of regions; no resources imported
 
 from audit_pack import catalog
 
 from . import limits, stack_keys
-
-NAMESPACE = "audit-baseline"
-
-REGIONS: tuple[str, ...] = tuple(sorted(r.value for r in Region))
+from .partitions import REGIONS
+from .stack_keys import NAMESPACE
 
 # CloudWatch Logs accepts only these retention periods (days); 0 would mean "never expire".
 LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096,
@@ -167,8 +164,7 @@ def _custom_pack(raw: Any) -> dict:
     if not isinstance(raw["name"], str) or not re.match(r"^[a-zA-Z][-a-zA-Z0-9]{0,50}$", raw["name"]):
         raise _refuse()  # 1-51 letters, digits or '-', starting with a letter
     if "templateS3Uri" in raw:
-        if not isinstance(raw["templateS3Uri"], str) or not re.match(r"^s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]/.+",
-                                                                      raw["templateS3Uri"]):
+        if not isinstance(raw["templateS3Uri"], str) or not re.match(rf"^s3://{BUCKET_NAME}/.+", raw["templateS3Uri"]):
             raise _refuse()
         return dict(raw)
     path = raw["templateFile"]
@@ -177,8 +173,8 @@ def _custom_pack(raw: Any) -> dict:
             data = handle.read()
     except (OSError, TypeError):
         raise _refuse(f"templateFile {path} was not found") from None
-    if limits.template_body(path, data):
-        raise _refuse(limits.template_body(path, data))
+    if too_large := limits.template_body(path, data):
+        raise _refuse(too_large)
     try:
         return {"name": raw["name"], "templateFile": path, "templateBody": data.decode("utf-8")}
     except UnicodeDecodeError:
@@ -190,6 +186,9 @@ TAGS = Annotated[dict[TagKey, Annotated[str, Strict(), StringConstraints(max_len
                  Expect("a map of tag keys (1-128 characters, not starting with aws:) to string values "
                         "(at most 256 characters)")]
 ACCOUNT_ID = r"^\d{12}$"
+BUCKET_NAME = r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]"  # an S3 bucket name (unanchored)
+AccountId = Text(ACCOUNT_ID, "a 12-digit AWS account id")
+BucketName = Text(rf"^{BUCKET_NAME}$", "an S3 bucket name")
 IAM_ARN = r"^arn:aws[a-z-]*:iam::\d{12}:(root|(role|user)/[\w+=,.@/-]+)$"
 
 
@@ -216,7 +215,7 @@ class Settings(BaseModel):
         "Log every account of the AWS Organization (deploy from the management or delegated admin account).")
     organization_id: Text(r"^o-[a-z0-9]{10,32}$", "an AWS Organizations id such as o-a1b2c3d4e5") = Setting(
         None, "o-[a-z0-9]{10,32}", "The organization's id (`o-...`); required with `organizationTrail`.")
-    management_account_id: Text(ACCOUNT_ID, "a 12-digit AWS account id") = Setting(
+    management_account_id: AccountId = Setting(
         None, "12-digit account id",
         "The organization's management account, which owns an organization trail (its ARN, `aws:SourceArn` "
         "and `AWSLogs/<account>/` path). Required with `organizationTrail` when deploying from a delegated "
@@ -243,7 +242,7 @@ class Settings(BaseModel):
         True, "true/false",
         "Server access logging of the log bucket (and of Config's own bucket and Athena's results bucket) into a "
         "separate access-log bucket (CIS AWS Foundations v5.0.0 3.4).")
-    data_event_buckets: ListOf(Text(r"^(\*|[a-z0-9][a-z0-9.-]{1,61}[a-z0-9])$", ""),
+    data_event_buckets: ListOf(Text(rf"^(\*|{BUCKET_NAME})$", ""),
                                "S3 bucket names or \"*\"") = Setting(
         (), "list", "S3 object-level data events for these buckets (`[\"*\"]`: every bucket; costly).")
     data_events_lambda: Flag = Setting(False, "true/false", "Lambda invocation data events for every function.")
@@ -352,18 +351,18 @@ class Settings(BaseModel):
         "organization `log-archive` (the bucket and key every account delivers to), `management` (the "
         "organization trail and the StackSet that makes every member record) or `audit` (aggregator, "
         "organization rules, alarms, investigation). See \"An organization's baseline\".")
-    log_archive_account_id: Text(ACCOUNT_ID, "a 12-digit AWS account id") = Setting(
+    log_archive_account_id: AccountId = Setting(
         None, "12-digit account id", "Organization roles: the log-archive account (owner of the bucket and key).")
-    audit_account_id: Text(ACCOUNT_ID, "a 12-digit AWS account id") = Setting(
+    audit_account_id: AccountId = Setting(
         None, "12-digit account id", "Organization roles: the audit account, whose investigation role alone may "
         "read the log archive.")
     log_archive_stack: Text(r"^([A-Za-z0-9_.-]+/){0,2}[A-Za-z0-9_.-]+$", "a stack name such as "
                             "acme/audit-baseline/log-archive") = Setting(
         None, "org/project/stack", "Roles `management` and `audit`: the log-archive stack whose outputs "
         "(`logArchiveBucketName`, `logArchiveKeyArn`) a `pulumi.StackReference` reads.")
-    log_archive_bucket_name: Text(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", "an S3 bucket name") = Setting(
+    log_archive_bucket_name: BucketName = Setting(
         None, "S3 bucket name", "Overrides the log-archive stack's `logArchiveBucketName`.")
-    log_archive_config_bucket_name: Text(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", "an S3 bucket name") = Setting(
+    log_archive_config_bucket_name: BucketName = Setting(
         None, "S3 bucket name", "Overrides the log-archive stack's `logArchiveConfigBucketName` (Config's bucket, "
         "a bucket of its own when the archive has Object Lock; default: `logArchiveBucketName`).")
     log_archive_key_arn: Text(r"^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key/[0-9a-f-]{36}$", "a KMS key ARN") = Setting(
@@ -399,10 +398,6 @@ class Settings(BaseModel):
     def object_lock(self) -> bool:
         return self.object_lock_mode != "none"
 
-    @property
-    def data_events(self) -> bool:
-        return bool(self.data_event_buckets) or self.data_events_lambda
-
     @classmethod
     def from_mapping(cls, values: Mapping[str, Any], region: Optional[str], *, secrets: Collection[str] = (),
                      misplaced: Sequence[str] = ()) -> "Settings":
@@ -426,8 +421,8 @@ class Settings(BaseModel):
                 by_key[key] = (f"{NAMESPACE}:{key}: a secure value, which the offline plan cannot decrypt, so it was "
                                "not judged; run `pulumi preview` (which decrypts it), or set it in clear text in the "
                                "stack you plan offline")
-            elif limits.value_size(key, raw):
-                by_key[key] = limits.value_size(key, raw)[0]
+            elif too_long := limits.value_size(key, raw):
+                by_key[key] = too_long[0]
             elif raw is None or (raw == "" and spec.default != ""):
                 default = "none" if spec.default is None else limits.show(spec.default)
                 by_key[key] = (f"{NAMESPACE}:{key}: empty (a YAML null or ''); expected {spec.allowed}, or remove "
@@ -600,8 +595,3 @@ def _role_conflicts(s: Settings, given: Collection[str]) -> list[str]:
         out.append(f"{ns}:{key}: a standalone setting; with accountRole '{role}' the roles deploy the organization "
                    "trail (management) and organization rules (audit); remove it")
     return out
-
-
-def project_config_values() -> dict[str, Any]:
-    """Every ``audit-baseline:*`` key of the stack's config, namespace stripped (``stack_keys``)."""
-    return stack_keys.project_values(stack_keys.all_config())
