@@ -152,17 +152,6 @@ def restricted(view: BucketView, account: tuple[Any, Any]) -> tuple[Any, Any]:
     return policy, acl
 
 
-def policy_grants_public(document: Any, access: str) -> Any:
-    """The Sids (or ``#index``) of statements that give ``access`` to everyone; UNKNOWN if not knowable.
-
-    Statements only restricted by a very broad ``aws:SourceIp`` range are left out here: see
-    ``policy_statements`` for the verdict of each statement."""
-    found = policy_statements(document, access)
-    if found is UNKNOWN:
-        return UNKNOWN
-    return [sid for sid, verdict in found if verdict == PUBLIC]
-
-
 PUBLIC, BROAD = "public", "broad"
 
 
