@@ -179,15 +179,8 @@ def policy_statements(document: Any, access: str) -> Any:
         return []
     if has_unknown(document):
         return UNKNOWN
-    if isinstance(document, str):
-        try:
-            document = json.loads(document)
-        except ValueError:
-            return []
-    statements = as_dict(document).get("Statement")
-    statements = [statements] if isinstance(statements, dict) else as_list(statements)
     found = []
-    for i, s in enumerate(statements):
+    for i, s in enumerate(_statements(document)):
         if not isinstance(s, dict) or s.get("Effect") != "Allow" or not _public_principal(s):
             continue
         if not _covers(s, ACCESS[access]["actions"]):
@@ -196,6 +189,17 @@ def policy_statements(document: Any, access: str) -> Any:
         if verdict is not None:
             found.append((str(s.get("Sid") or f"#{i}"), verdict))
     return found
+
+
+def _statements(document: Any) -> list:
+    """A policy document's statements (a JSON string or parsed; one statement or a list); [] if malformed."""
+    if isinstance(document, str):
+        try:
+            document = json.loads(document)
+        except ValueError:
+            return []
+    statements = as_dict(document).get("Statement")
+    return [statements] if isinstance(statements, dict) else as_list(statements)
 
 
 def _public_principal(s: Mapping[str, Any]) -> bool:
@@ -393,13 +397,7 @@ def ssl_requests_only(index, config):
 
 
 def _denies_insecure_transport(document: Any) -> bool:
-    if isinstance(document, str):
-        try:
-            document = json.loads(document)
-        except ValueError:
-            return False
-    statements = as_dict(document).get("Statement")
-    for s in [statements] if isinstance(statements, dict) else as_list(statements):
+    for s in _statements(document):
         if not isinstance(s, dict) or s.get("Effect") != "Deny" or not _covers(s, ("s3:GetObject", "s3:PutObject")):
             continue
         for operator, block in as_dict(s.get("Condition")).items():
