@@ -130,10 +130,14 @@ def _account_blocks(index, config) -> tuple[Any, Any]:
     if config.get("accountBlocksPublicAccess"):
         return True, True
     for r in index.of(ACCOUNT_PAB):
-        p = r["props"]
-        return (_either(p.get("blockPublicPolicy"), p.get("restrictPublicBuckets")),
-                _either(p.get("blockPublicAcls"), p.get("ignorePublicAcls")))
+        return _blocks(r["props"])
     return False, False
+
+
+def _blocks(p: Mapping[str, Any]) -> tuple[Any, Any]:
+    """(policies restricted, ACLs restricted) by one public access block's flags."""
+    return (_either(p.get("blockPublicPolicy"), p.get("restrictPublicBuckets")),
+            _either(p.get("blockPublicAcls"), p.get("ignorePublicAcls")))
 
 
 def _either(a: Any, b: Any) -> Any:
@@ -147,8 +151,8 @@ def restricted(view: BucketView, account: tuple[Any, Any]) -> tuple[Any, Any]:
     """Whether public policies and public ACLs are restricted for this bucket (True, False or UNKNOWN)."""
     policy, acl = account
     for _urn, p in view.pabs:
-        policy = _either(policy, _either(p.get("blockPublicPolicy"), p.get("restrictPublicBuckets")))
-        acl = _either(acl, _either(p.get("blockPublicAcls"), p.get("ignorePublicAcls")))
+        pab_policy, pab_acl = _blocks(p)
+        policy, acl = _either(policy, pab_policy), _either(acl, pab_acl)
     return policy, acl
 
 
