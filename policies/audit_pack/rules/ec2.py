@@ -4,7 +4,7 @@ flow logs. Ingress is read from every shape a user can write: a security group's
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Iterable, Mapping, Optional
+from typing import Any, Callable, Iterable, Mapping, Optional
 
 from ..props import UNKNOWN, as_dict, as_list, number, truthy
 from ..registry import ADVISORY, Finding, resource_check, stack_check
@@ -378,13 +378,15 @@ def _snapshot(device: Mapping[str, Any]) -> Any:
     return "snapshot " + (snapshot if isinstance(snapshot, str) else "(known at deployment)")
 
 
-def _attached_volumes(index) -> tuple[set, set]:
-    attached_urns, attached_ids = set(), set()
-    for r in index.of(VOLUME_ATTACHMENT):
-        attached_urns.update(r["deps"].get("volumeId", []))
-        if isinstance(r["props"].get("volumeId"), str):
-            attached_ids.add(r["props"]["volumeId"])
-    return attached_urns, attached_ids
+def _referenced(index, kind: str, key: str) -> Callable[[Mapping[str, Any]], bool]:
+    """Whether a resource is the one property ``key`` of some ``kind`` resource names, by reference (URN)
+    or by literal id."""
+    urns, ids = set(), set()
+    for r in index.of(kind):
+        urns.update(r["deps"].get(key, []))
+        if isinstance(r["props"].get(key), str):
+            ids.add(r["props"][key])
+    return lambda r: r["urn"] in urns or (isinstance(r["props"].get("id"), str) and r["props"]["id"] in ids)
 
 
 def _block_devices(r: Mapping[str, Any]) -> Optional[list]:
@@ -423,7 +425,7 @@ def encrypted_volumes(index, config):
     mappings, and volumes with a VolumeAttachment in the stack."""
     default_on = _ebs_default(index, config)
     want_kms = config.get("kmsId") or ""
-    attached_urns, attached_ids = _attached_volumes(index)
+    attached = _referenced(index, VOLUME_ATTACHMENT, "volumeId")
     fix = ("Set encrypted=True (or turn on EBS encryption by default and say so with the policy's "
            "ebsEncryptionByDefault setting).")
     out = []
@@ -444,7 +446,7 @@ def encrypted_volumes(index, config):
                     source = "the AMI's snapshot (the root device)"
                 if (v := _device_verdict(ebs, default_on, want_kms, source)):
                     problems.append((v[0], f"blockDeviceMappings[{i}].ebs {v[1]}"))
-        elif r["urn"] in attached_urns or (isinstance(p.get("id"), str) and p["id"] in attached_ids):
+        elif attached(r):
             if (v := _device_verdict(p, default_on, want_kms, _snapshot(p))):
                 problems.append((v[0], f"the attached volume {v[1]}"))
         mandatory = [text for level, text in problems if level == MANDATORY]
@@ -481,12 +483,7 @@ def ebs_encryption_by_default(props, _config, kind: str = EBS_DEFAULT):
              covers=("ec2.Vpc joined with ec2.FlowLog by `vpcId` (reference or literal id)",),
              unknown=("flow logs declared in another stack",))
 def vpc_flow_logs(index, _config):
-    logged_urns, logged_ids = set(), set()
-    for r in index.of(FLOW_LOG):
-        logged_urns.update(r["deps"].get("vpcId", []))
-        if isinstance(r["props"].get("vpcId"), str):
-            logged_ids.add(r["props"]["vpcId"])
+    logged = _referenced(index, FLOW_LOG, "vpcId")
     return [(r["urn"], "no aws.ec2.FlowLog in this stack records the VPC's traffic. Add one with vpc_id set to "
                        "this VPC (traffic_type REJECT or ALL).")
-            for r in index.of(VPC) if r["urn"] not in logged_urns
-            and not (isinstance(r["props"].get("id"), str) and r["props"]["id"] in logged_ids)]
+            for r in index.of(VPC) if not logged(r)]
