@@ -108,9 +108,13 @@ class StackIndex:
         does not declare."""
         return self.resolve_value(resource["props"].get(key), resource["deps"].get(key, ()), types)
 
-    def resolve_value(self, value: Any, deps: Iterable[str], types: Iterable[str]) -> Any:
+    def targets(self, deps: Iterable[str], types: Iterable[str]) -> list[dict]:
+        """The resources of ``types`` among the URNs ``deps`` (a property's dependencies)."""
         types = set(types)
-        targets = [self.by_urn[u] for u in deps if u in self.by_urn and self.by_urn[u]["type"] in types]
+        return [self.by_urn[u] for u in deps if u in self.by_urn and self.by_urn[u]["type"] in types]
+
+    def resolve_value(self, value: Any, deps: Iterable[str], types: Iterable[str]) -> Any:
+        targets = self.targets(deps, types)
         if len(targets) == 1:
             return targets[0]
         if len(targets) > 1:

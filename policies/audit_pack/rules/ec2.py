@@ -153,20 +153,36 @@ def _primary_nic(nics: list) -> Optional[dict]:
     return dicts[0] if dicts and all(n.get("deviceIndex") is None for n in dicts) else None
 
 
+def _nic_decides(nic: Mapping[str, Any]) -> bool:
+    """Whether a launch template's primary network interface settles the public IPv4 itself: it says
+    associatePublicIpAddress, or it is an existing interface (never given one)."""
+    return nic.get("associatePublicIpAddress") is not None or nic.get("networkInterfaceId") is not None
+
+
+def _nic_subnet(index, lt: Mapping[str, Any], nic: Mapping[str, Any]) -> Any:
+    """The subnet a launch template's network interface names (see ``StackIndex.resolve_value``)."""
+    return index.resolve_value(nic["subnetId"], lt["deps"].get("networkInterfaces", ()), SUBNETS)
+
+
+def _launch_template(index, r: Mapping[str, Any]) -> Optional[dict]:
+    """The stack's launch template an instance or Auto Scaling group launches from; None when it names none,
+    or one declared elsewhere or not known yet."""
+    spec = r["props"].get("launchTemplate")
+    lt = index.resolve_value(as_dict(spec).get("id") or as_dict(spec).get("name") or spec,
+                             r["deps"].get("launchTemplate", ()), (LAUNCH_TEMPLATE,))
+    return lt if isinstance(lt, dict) else None
+
+
 def _interfaces_of_instances(index) -> dict[str, set]:
     """Network interface URN -> URNs of the instances it is attached to, from every shape that attaches one."""
     out: dict[str, set] = {}
-    eni_urns = {r["urn"] for r in index.of(NETWORK_INTERFACE)}
     for r in index.of(INSTANCE):
         for key in ("networkInterfaces", "primaryNetworkInterface"):
-            for urn in r["deps"].get(key, ()):
-                if urn in eni_urns:
-                    out.setdefault(urn, set()).add(r["urn"])
-    instance_urns = {r["urn"] for r in index.of(INSTANCE)}
+            for eni in index.targets(r["deps"].get(key, ()), (NETWORK_INTERFACE,)):
+                out.setdefault(eni["urn"], set()).add(r["urn"])
     for eni in index.of(NETWORK_INTERFACE):
-        for urn in eni["deps"].get("attachments", ()):
-            if urn in instance_urns:
-                out.setdefault(eni["urn"], set()).add(urn)
+        for instance in index.targets(eni["deps"].get("attachments", ()), (INSTANCE,)):
+            out.setdefault(eni["urn"], set()).add(instance["urn"])
     for a in index.of(NIC_ATTACHMENT):
         instance = index.resolve(a, "instanceId", (INSTANCE,))
         eni = index.resolve(a, "networkInterfaceId", (NETWORK_INTERFACE,))
@@ -217,11 +233,11 @@ def _template_verdict(index, lt: Mapping[str, Any]) -> Optional[tuple]:
     if public:
         return (MANDATORY, f"networkInterfaces[{', '.join(public)}].associatePublicIpAddress is true")
     nic = _primary_nic(nics)
-    if nic is None or nic.get("associatePublicIpAddress") is not None or nic.get("networkInterfaceId") is not None:
+    if nic is None or _nic_decides(nic):
         return None
     if nic.get("subnetId") is None:
         return None  # the instance or group that uses the template names the subnet
-    subnet = index.resolve_value(nic["subnetId"], lt["deps"].get("networkInterfaces", ()), SUBNETS)
+    subnet = _nic_subnet(index, lt, nic)
     return _subnet_verdict(subnet, "the primary network interface's ") if isinstance(subnet, dict) else None
 
 
@@ -238,18 +254,16 @@ def _instance_verdict(index, r: Mapping[str, Any], eips: Mapping[str, list]) -> 
         return None  # launched with an existing network interface: EC2 never auto-assigns to one
     lt_nic_subnet = None
     if p.get("launchTemplate") is not None:
-        lt = index.resolve_value(as_dict(p.get("launchTemplate")).get("id") or as_dict(p.get("launchTemplate")).get(
-            "name") or p.get("launchTemplate"), r["deps"].get("launchTemplate", ()), (LAUNCH_TEMPLATE,))
-        if not isinstance(lt, dict):
+        lt = _launch_template(index, r)
+        if lt is None:
             return None  # a template declared elsewhere decides
         nics = as_list(lt["props"].get("networkInterfaces"))
         nic = _primary_nic(nics)
-        if UNKNOWN in nics or (nic is not None and (nic.get("associatePublicIpAddress") is not None
-                                                    or nic.get("networkInterfaceId") is not None)):
+        if UNKNOWN in nics or (nic is not None and _nic_decides(nic)):
             verdict = _template_verdict(index, lt)
             return (verdict[0], f"its launch template {lt['name']}: {verdict[1]}") if verdict else None
         if nic is not None and nic.get("subnetId") is not None:
-            lt_nic_subnet = index.resolve_value(nic["subnetId"], lt["deps"].get("networkInterfaces", ()), SUBNETS)
+            lt_nic_subnet = _nic_subnet(index, lt, nic)
     if p.get("subnetId") is not None or r["deps"].get("subnetId"):
         return _subnet_verdict(index.resolve(r, "subnetId", SUBNETS), "")
     if lt_nic_subnet is not None:
@@ -265,22 +279,18 @@ def _group_verdict(index, g: Mapping[str, Any]) -> Optional[tuple]:
         if source["props"].get("associatePublicIpAddress") is not None:
             return None  # the launch configuration decides (and is judged itself)
     else:
-        template = as_dict(p.get("launchTemplate"))
-        lt = index.resolve_value(template.get("id") or template.get("name"), g["deps"].get("launchTemplate", ()),
-                                 (LAUNCH_TEMPLATE,))
-        if not isinstance(lt, dict):
+        lt = _launch_template(index, g)
+        if lt is None:
             return None
-        nic = _primary_nic(as_list(lt["props"].get("networkInterfaces")))
-        if UNKNOWN in as_list(lt["props"].get("networkInterfaces")) or (nic is not None and (
-                nic.get("associatePublicIpAddress") is not None or nic.get("subnetId") is not None
-                or nic.get("networkInterfaceId") is not None)):
+        nics = as_list(lt["props"].get("networkInterfaces"))
+        nic = _primary_nic(nics)
+        if UNKNOWN in nics or (nic is not None and (_nic_decides(nic) or nic.get("subnetId") is not None)):
             return None
     identifiers = p.get("vpcZoneIdentifiers")
     if identifiers is UNKNOWN:
         return None
-    deps = g["deps"].get("vpcZoneIdentifiers", ())
-    public = sorted(index.by_urn[u]["name"] for u in deps if u in index.by_urn
-                    and index.by_urn[u]["type"] in SUBNETS and _maps_public(index.by_urn[u]) is True)
+    public = sorted(s["name"] for s in index.targets(g["deps"].get("vpcZoneIdentifiers", ()), SUBNETS)
+                    if _maps_public(s) is True)
     if public:
         return (MANDATORY, f"its instances launch into subnet(s) {', '.join(public)} with map_public_ip_on_launch "
                            "on and the launch configuration or template does not turn associate_public_ip_address off")
