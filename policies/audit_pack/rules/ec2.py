@@ -139,9 +139,7 @@ PUBLIC_IP_TYPES = (INSTANCE, SPOT_INSTANCE_REQUEST, LAUNCH_TEMPLATE, LAUNCH_CONF
 
 def _maps_public(subnet: Mapping[str, Any]) -> Any:
     """A subnet's MapPublicIpOnLaunch: off by default for ec2.Subnet, on for ec2.DefaultSubnet."""
-    default = subnet["type"] == DEFAULT_SUBNET
-    value = subnet["props"].get("mapPublicIpOnLaunch", default)
-    return truthy(value) if value is not None else default
+    return truthy(subnet["props"].get("mapPublicIpOnLaunch"), absent=subnet["type"] == DEFAULT_SUBNET)
 
 
 def _primary_nic(nics: list) -> Optional[dict]:
@@ -243,7 +241,7 @@ def _template_verdict(index, lt: Mapping[str, Any]) -> Optional[tuple]:
 
 def _instance_verdict(index, r: Mapping[str, Any], eips: Mapping[str, list]) -> Optional[tuple]:
     p = r["props"]
-    associate = truthy(p.get("associatePublicIpAddress")) if p.get("associatePublicIpAddress") is not None else None
+    associate = truthy(p.get("associatePublicIpAddress"), absent=None)
     if associate is True:
         return (MANDATORY, "associatePublicIpAddress is true")
     if r["urn"] in eips:
@@ -364,8 +362,7 @@ def _device_verdict(device: Mapping[str, Any], default_on: Any, want_kms: str,
                     from_snapshot: Any = None) -> Optional[tuple]:
     """None when compliant or not knowable; otherwise (level, what is wrong). ``from_snapshot`` names the
     snapshot (or AMI) the volume is created from, when it is."""
-    encrypted = device.get("encrypted")
-    encrypted = truthy(encrypted) if encrypted is not None else None
+    encrypted = truthy(device.get("encrypted"), absent=None)
     if encrypted is UNKNOWN:
         return None
     if encrypted is True:
