@@ -86,20 +86,19 @@ def _open_ports(props, kind: str, ports: Iterable[int]) -> list[str]:
     return found
 
 
-@resource_check("restricted-ssh", INGRESS_SHAPES,
-                covers=("ingress from every shape: ec2.SecurityGroup inline `ingress`, ec2.SecurityGroupRule "
-                        "(type ingress), vpc.SecurityGroupIngressRule; IPv4 and IPv6 world ranges; protocol -1/all",),
-                unknown=("CIDRs and ports computed at deployment", "prefix lists and referenced security groups"))
+_INGRESS_COVERS = ("ingress from every shape: ec2.SecurityGroup inline `ingress`, ec2.SecurityGroupRule "
+                   "(type ingress), vpc.SecurityGroupIngressRule; IPv4 and IPv6 world ranges; protocol -1/all",)
+_INGRESS_UNKNOWN = ("CIDRs and ports computed at deployment", "prefix lists and referenced security groups")
+
+
+@resource_check("restricted-ssh", INGRESS_SHAPES, covers=_INGRESS_COVERS, unknown=_INGRESS_UNKNOWN)
 def restricted_ssh(props, _config, kind: str = SECURITY_GROUP):
     found = _open_ports(props, kind, [22])
     return [f"{'; '.join(found)}. Limit SSH to your own networks (or use SSM Session Manager) instead of "
             "0.0.0.0/0 and ::/0."] if found else []
 
 
-@resource_check("restricted-common-ports", INGRESS_SHAPES,
-                covers=("ingress from every shape: ec2.SecurityGroup inline `ingress`, ec2.SecurityGroupRule "
-                        "(type ingress), vpc.SecurityGroupIngressRule; IPv4 and IPv6 world ranges; protocol -1/all",),
-                unknown=("CIDRs and ports computed at deployment", "prefix lists and referenced security groups"))
+@resource_check("restricted-common-ports", INGRESS_SHAPES, covers=_INGRESS_COVERS, unknown=_INGRESS_UNKNOWN)
 def restricted_common_ports(props, config, kind: str = SECURITY_GROUP):
     ports = [p for p in (number(p) for p in as_list(config.get("blockedPorts", list(DEFAULT_BLOCKED_PORTS))))
              if isinstance(p, int)]
