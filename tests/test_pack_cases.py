@@ -179,6 +179,23 @@ def test_launch_configuration_and_autoscaling_group(pack):
                                                    (PUBLIC_IP, "mandatory", "asg-public"))
 
 
+def test_autoscaling_group_with_launch_template(pack):
+    def program():
+        vpc = aws.ec2.Vpc("vpc", cidr_block="10.0.0.0/16")
+        public = aws.ec2.Subnet("public", vpc_id=vpc.id, cidr_block="10.0.1.0/24", map_public_ip_on_launch=True)
+        plain = aws.ec2.LaunchTemplate("lt-plain", image_id=AMI, instance_type="t3.micro")
+        off = aws.ec2.LaunchTemplate("lt-off", image_id=AMI, instance_type="t3.micro",
+                                     network_interfaces=[{"device_index": 0, "associate_public_ip_address": "false"}])
+        aws.autoscaling.Group("asg-plain-public", launch_template={"id": plain.id, "version": "$Latest"},
+                              min_size=1, max_size=1, vpc_zone_identifiers=[public.id])
+        aws.autoscaling.Group("asg-off-public", launch_template={"id": off.id, "version": "$Latest"},
+                              min_size=1, max_size=1, vpc_zone_identifiers=[public.id])
+        aws.autoscaling.Group("asg-external-template", launch_template={"name": "made-elsewhere"},
+                              min_size=1, max_size=1, vpc_zone_identifiers=[public.id])
+    regs = record(program)
+    assert judged(pack, regs, PUBLIC_IP) == expect(regs, (PUBLIC_IP, "mandatory", "asg-plain-public"))
+
+
 def test_spot_instance_request(pack):
     def program():
         vpc = aws.ec2.Vpc("vpc", cidr_block="10.0.0.0/16")

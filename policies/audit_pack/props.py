@@ -74,8 +74,11 @@ def is_unknown(value: Any) -> bool:
     return value is UNKNOWN
 
 
-def truthy(value: Any) -> Any:
-    """True, False or UNKNOWN for a bool the engine may send as a bool or a string ("true")."""
+def truthy(value: Any, absent: Any = False) -> Any:
+    """True, False or UNKNOWN for a bool the engine may send as a bool or a string ("true"); ``absent``
+    when the value is None (not set)."""
+    if value is None:
+        return absent
     if value is UNKNOWN:
         return UNKNOWN
     if isinstance(value, str):

@@ -24,6 +24,7 @@ from pulumi_policy import policy as sdk_policy
 
 from .registry import ADVISORY, ADVISORY_PREFIX, RESOURCE_RULES, STACK_RULES, Finding, stack_types
 from .remediations import REMEDIATIONS
+from .stack import StackIndex
 
 _Servicer = sdk_policy._PolicyAnalyzerServicer
 _POLICIES = "_PolicyAnalyzerServicer__policies"  # the SDK's (name-mangled) list of policies
@@ -90,7 +91,6 @@ class TypeFilteringServicer(_Servicer):
             if level == EnforcementLevel.REMEDIATE:
                 level = EnforcementLevel.MANDATORY  # stack policies cannot remediate (as the SDK does)
             if index is None:
-                from .stack import StackIndex
                 index = StackIndex.from_request(request, stack_types())
             report = self._create_report_violation(response, policy.name, policy.description, level, policy.severity)
             advisory = self._create_report_violation(response, policy.name, policy.description,

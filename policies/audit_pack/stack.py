@@ -12,7 +12,7 @@ stack (checks report in stack order).
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Any, Callable, Iterable, Mapping, Optional
+from typing import Any, Callable, Iterable, Mapping
 
 from .props import UNKNOWN, plain
 
@@ -42,14 +42,11 @@ def _value(value) -> Any:
 
 
 class StackIndex:
-    def __init__(self, resources: Iterable[Mapping[str, Any]]):
-        self.resources: list[dict] = []
+    def __init__(self, resources: Iterable[dict]):
+        """``resources``: the entries described above, in stack order (as the ``from_*`` builders make them)."""
         self.by_type: dict[str, list[dict]] = defaultdict(list)
         self.by_urn: dict[str, dict] = {}
-        for pos, r in enumerate(resources):
-            entry = {"type": r["type"], "urn": r["urn"], "name": r.get("name", ""), "props": r.get("props") or {},
-                     "parent": r.get("parent"), "deps": r.get("deps") or {}, "pos": r.get("pos", pos)}
-            self.resources.append(entry)
+        for entry in resources:
             self.by_type[entry["type"]].append(entry)
             self.by_urn[entry["urn"]] = entry
         self._memo: dict[str, Any] = {}
@@ -72,12 +69,12 @@ class StackIndex:
         return cls(entries())
 
     @classmethod
-    def from_policy_resources(cls, resources, types: Optional[frozenset] = None) -> "StackIndex":
+    def from_policy_resources(cls, resources, types: frozenset) -> "StackIndex":
         """From the SDK's ``StackValidationArgs.resources`` (used when the pack is served without
         ``serving.install()``, e.g. by the SDK's own servicer in property tests)."""
         def entries():
             for pos, r in enumerate(resources):
-                if types is not None and r.resource_type not in types:
+                if r.resource_type not in types:
                     continue
                 yield {"type": r.resource_type, "urn": r.urn, "name": r.name, "props": plain(r.props),
                        "parent": r.parent.urn if r.parent else None,
@@ -108,9 +105,13 @@ class StackIndex:
         does not declare."""
         return self.resolve_value(resource["props"].get(key), resource["deps"].get(key, ()), types)
 
-    def resolve_value(self, value: Any, deps: Iterable[str], types: Iterable[str]) -> Any:
+    def targets(self, deps: Iterable[str], types: Iterable[str]) -> list[dict]:
+        """The resources of ``types`` among the URNs ``deps`` (a property's dependencies)."""
         types = set(types)
-        targets = [self.by_urn[u] for u in deps if u in self.by_urn and self.by_urn[u]["type"] in types]
+        return [self.by_urn[u] for u in deps if u in self.by_urn and self.by_urn[u]["type"] in types]
+
+    def resolve_value(self, value: Any, deps: Iterable[str], types: Iterable[str]) -> Any:
+        targets = self.targets(deps, types)
         if len(targets) == 1:
             return targets[0]
         if len(targets) > 1:

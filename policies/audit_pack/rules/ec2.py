@@ -4,7 +4,7 @@ flow logs. Ingress is read from every shape a user can write: a security group's
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Iterable, Mapping, Optional
+from typing import Any, Callable, Iterable, Mapping, Optional
 
 from ..props import UNKNOWN, as_dict, as_list, number, truthy
 from ..registry import ADVISORY, Finding, resource_check, stack_check
@@ -86,20 +86,19 @@ def _open_ports(props, kind: str, ports: Iterable[int]) -> list[str]:
     return found
 
 
-@resource_check("restricted-ssh", INGRESS_SHAPES,
-                covers=("ingress from every shape: ec2.SecurityGroup inline `ingress`, ec2.SecurityGroupRule "
-                        "(type ingress), vpc.SecurityGroupIngressRule; IPv4 and IPv6 world ranges; protocol -1/all",),
-                unknown=("CIDRs and ports computed at deployment", "prefix lists and referenced security groups"))
+_INGRESS_COVERS = ("ingress from every shape: ec2.SecurityGroup inline `ingress`, ec2.SecurityGroupRule "
+                   "(type ingress), vpc.SecurityGroupIngressRule; IPv4 and IPv6 world ranges; protocol -1/all",)
+_INGRESS_UNKNOWN = ("CIDRs and ports computed at deployment", "prefix lists and referenced security groups")
+
+
+@resource_check("restricted-ssh", INGRESS_SHAPES, covers=_INGRESS_COVERS, unknown=_INGRESS_UNKNOWN)
 def restricted_ssh(props, _config, kind: str = SECURITY_GROUP):
     found = _open_ports(props, kind, [22])
     return [f"{'; '.join(found)}. Limit SSH to your own networks (or use SSM Session Manager) instead of "
             "0.0.0.0/0 and ::/0."] if found else []
 
 
-@resource_check("restricted-common-ports", INGRESS_SHAPES,
-                covers=("ingress from every shape: ec2.SecurityGroup inline `ingress`, ec2.SecurityGroupRule "
-                        "(type ingress), vpc.SecurityGroupIngressRule; IPv4 and IPv6 world ranges; protocol -1/all",),
-                unknown=("CIDRs and ports computed at deployment", "prefix lists and referenced security groups"))
+@resource_check("restricted-common-ports", INGRESS_SHAPES, covers=_INGRESS_COVERS, unknown=_INGRESS_UNKNOWN)
 def restricted_common_ports(props, config, kind: str = SECURITY_GROUP):
     ports = [p for p in (number(p) for p in as_list(config.get("blockedPorts", list(DEFAULT_BLOCKED_PORTS))))
              if isinstance(p, int)]
@@ -139,9 +138,7 @@ PUBLIC_IP_TYPES = (INSTANCE, SPOT_INSTANCE_REQUEST, LAUNCH_TEMPLATE, LAUNCH_CONF
 
 def _maps_public(subnet: Mapping[str, Any]) -> Any:
     """A subnet's MapPublicIpOnLaunch: off by default for ec2.Subnet, on for ec2.DefaultSubnet."""
-    default = subnet["type"] == DEFAULT_SUBNET
-    value = subnet["props"].get("mapPublicIpOnLaunch", default)
-    return truthy(value) if value is not None else default
+    return truthy(subnet["props"].get("mapPublicIpOnLaunch"), absent=subnet["type"] == DEFAULT_SUBNET)
 
 
 def _primary_nic(nics: list) -> Optional[dict]:
@@ -153,20 +150,36 @@ def _primary_nic(nics: list) -> Optional[dict]:
     return dicts[0] if dicts and all(n.get("deviceIndex") is None for n in dicts) else None
 
 
+def _nic_decides(nic: Mapping[str, Any]) -> bool:
+    """Whether a launch template's primary network interface settles the public IPv4 itself: it says
+    associatePublicIpAddress, or it is an existing interface (never given one)."""
+    return nic.get("associatePublicIpAddress") is not None or nic.get("networkInterfaceId") is not None
+
+
+def _nic_subnet(index, lt: Mapping[str, Any], nic: Mapping[str, Any]) -> Any:
+    """The subnet a launch template's network interface names (see ``StackIndex.resolve_value``)."""
+    return index.resolve_value(nic["subnetId"], lt["deps"].get("networkInterfaces", ()), SUBNETS)
+
+
+def _launch_template(index, r: Mapping[str, Any]) -> Optional[dict]:
+    """The stack's launch template an instance or Auto Scaling group launches from; None when it names none,
+    or one declared elsewhere or not known yet."""
+    spec = r["props"].get("launchTemplate")
+    lt = index.resolve_value(as_dict(spec).get("id") or as_dict(spec).get("name") or spec,
+                             r["deps"].get("launchTemplate", ()), (LAUNCH_TEMPLATE,))
+    return lt if isinstance(lt, dict) else None
+
+
 def _interfaces_of_instances(index) -> dict[str, set]:
     """Network interface URN -> URNs of the instances it is attached to, from every shape that attaches one."""
     out: dict[str, set] = {}
-    eni_urns = {r["urn"] for r in index.of(NETWORK_INTERFACE)}
     for r in index.of(INSTANCE):
         for key in ("networkInterfaces", "primaryNetworkInterface"):
-            for urn in r["deps"].get(key, ()):
-                if urn in eni_urns:
-                    out.setdefault(urn, set()).add(r["urn"])
-    instance_urns = {r["urn"] for r in index.of(INSTANCE)}
+            for eni in index.targets(r["deps"].get(key, ()), (NETWORK_INTERFACE,)):
+                out.setdefault(eni["urn"], set()).add(r["urn"])
     for eni in index.of(NETWORK_INTERFACE):
-        for urn in eni["deps"].get("attachments", ()):
-            if urn in instance_urns:
-                out.setdefault(eni["urn"], set()).add(urn)
+        for instance in index.targets(eni["deps"].get("attachments", ()), (INSTANCE,)):
+            out.setdefault(eni["urn"], set()).add(instance["urn"])
     for a in index.of(NIC_ATTACHMENT):
         instance = index.resolve(a, "instanceId", (INSTANCE,))
         eni = index.resolve(a, "networkInterfaceId", (NETWORK_INTERFACE,))
@@ -217,17 +230,17 @@ def _template_verdict(index, lt: Mapping[str, Any]) -> Optional[tuple]:
     if public:
         return (MANDATORY, f"networkInterfaces[{', '.join(public)}].associatePublicIpAddress is true")
     nic = _primary_nic(nics)
-    if nic is None or nic.get("associatePublicIpAddress") is not None or nic.get("networkInterfaceId") is not None:
+    if nic is None or _nic_decides(nic):
         return None
     if nic.get("subnetId") is None:
         return None  # the instance or group that uses the template names the subnet
-    subnet = index.resolve_value(nic["subnetId"], lt["deps"].get("networkInterfaces", ()), SUBNETS)
+    subnet = _nic_subnet(index, lt, nic)
     return _subnet_verdict(subnet, "the primary network interface's ") if isinstance(subnet, dict) else None
 
 
 def _instance_verdict(index, r: Mapping[str, Any], eips: Mapping[str, list]) -> Optional[tuple]:
     p = r["props"]
-    associate = truthy(p.get("associatePublicIpAddress")) if p.get("associatePublicIpAddress") is not None else None
+    associate = truthy(p.get("associatePublicIpAddress"), absent=None)
     if associate is True:
         return (MANDATORY, "associatePublicIpAddress is true")
     if r["urn"] in eips:
@@ -238,18 +251,16 @@ def _instance_verdict(index, r: Mapping[str, Any], eips: Mapping[str, list]) -> 
         return None  # launched with an existing network interface: EC2 never auto-assigns to one
     lt_nic_subnet = None
     if p.get("launchTemplate") is not None:
-        lt = index.resolve_value(as_dict(p.get("launchTemplate")).get("id") or as_dict(p.get("launchTemplate")).get(
-            "name") or p.get("launchTemplate"), r["deps"].get("launchTemplate", ()), (LAUNCH_TEMPLATE,))
-        if not isinstance(lt, dict):
+        lt = _launch_template(index, r)
+        if lt is None:
             return None  # a template declared elsewhere decides
         nics = as_list(lt["props"].get("networkInterfaces"))
         nic = _primary_nic(nics)
-        if UNKNOWN in nics or (nic is not None and (nic.get("associatePublicIpAddress") is not None
-                                                    or nic.get("networkInterfaceId") is not None)):
+        if UNKNOWN in nics or (nic is not None and _nic_decides(nic)):
             verdict = _template_verdict(index, lt)
             return (verdict[0], f"its launch template {lt['name']}: {verdict[1]}") if verdict else None
         if nic is not None and nic.get("subnetId") is not None:
-            lt_nic_subnet = index.resolve_value(nic["subnetId"], lt["deps"].get("networkInterfaces", ()), SUBNETS)
+            lt_nic_subnet = _nic_subnet(index, lt, nic)
     if p.get("subnetId") is not None or r["deps"].get("subnetId"):
         return _subnet_verdict(index.resolve(r, "subnetId", SUBNETS), "")
     if lt_nic_subnet is not None:
@@ -265,22 +276,18 @@ def _group_verdict(index, g: Mapping[str, Any]) -> Optional[tuple]:
         if source["props"].get("associatePublicIpAddress") is not None:
             return None  # the launch configuration decides (and is judged itself)
     else:
-        template = as_dict(p.get("launchTemplate"))
-        lt = index.resolve_value(template.get("id") or template.get("name"), g["deps"].get("launchTemplate", ()),
-                                 (LAUNCH_TEMPLATE,))
-        if not isinstance(lt, dict):
+        lt = _launch_template(index, g)
+        if lt is None:
             return None
-        nic = _primary_nic(as_list(lt["props"].get("networkInterfaces")))
-        if UNKNOWN in as_list(lt["props"].get("networkInterfaces")) or (nic is not None and (
-                nic.get("associatePublicIpAddress") is not None or nic.get("subnetId") is not None
-                or nic.get("networkInterfaceId") is not None)):
+        nics = as_list(lt["props"].get("networkInterfaces"))
+        nic = _primary_nic(nics)
+        if UNKNOWN in nics or (nic is not None and (_nic_decides(nic) or nic.get("subnetId") is not None)):
             return None
     identifiers = p.get("vpcZoneIdentifiers")
     if identifiers is UNKNOWN:
         return None
-    deps = g["deps"].get("vpcZoneIdentifiers", ())
-    public = sorted(index.by_urn[u]["name"] for u in deps if u in index.by_urn
-                    and index.by_urn[u]["type"] in SUBNETS and _maps_public(index.by_urn[u]) is True)
+    public = sorted(s["name"] for s in index.targets(g["deps"].get("vpcZoneIdentifiers", ()), SUBNETS)
+                    if _maps_public(s) is True)
     if public:
         return (MANDATORY, f"its instances launch into subnet(s) {', '.join(public)} with map_public_ip_on_launch "
                            "on and the launch configuration or template does not turn associate_public_ip_address off")
@@ -354,8 +361,7 @@ def _device_verdict(device: Mapping[str, Any], default_on: Any, want_kms: str,
                     from_snapshot: Any = None) -> Optional[tuple]:
     """None when compliant or not knowable; otherwise (level, what is wrong). ``from_snapshot`` names the
     snapshot (or AMI) the volume is created from, when it is."""
-    encrypted = device.get("encrypted")
-    encrypted = truthy(encrypted) if encrypted is not None else None
+    encrypted = truthy(device.get("encrypted"), absent=None)
     if encrypted is UNKNOWN:
         return None
     if encrypted is True:
@@ -378,13 +384,15 @@ def _snapshot(device: Mapping[str, Any]) -> Any:
     return "snapshot " + (snapshot if isinstance(snapshot, str) else "(known at deployment)")
 
 
-def _attached_volumes(index) -> tuple[set, set]:
-    attached_urns, attached_ids = set(), set()
-    for r in index.of(VOLUME_ATTACHMENT):
-        attached_urns.update(r["deps"].get("volumeId", []))
-        if isinstance(r["props"].get("volumeId"), str):
-            attached_ids.add(r["props"]["volumeId"])
-    return attached_urns, attached_ids
+def _referenced(index, kind: str, key: str) -> Callable[[Mapping[str, Any]], bool]:
+    """Whether a resource is the one property ``key`` of some ``kind`` resource names, by reference (URN)
+    or by literal id."""
+    urns, ids = set(), set()
+    for r in index.of(kind):
+        urns.update(r["deps"].get(key, []))
+        if isinstance(r["props"].get(key), str):
+            ids.add(r["props"][key])
+    return lambda r: r["urn"] in urns or (isinstance(r["props"].get("id"), str) and r["props"]["id"] in ids)
 
 
 def _block_devices(r: Mapping[str, Any]) -> Optional[list]:
@@ -423,7 +431,7 @@ def encrypted_volumes(index, config):
     mappings, and volumes with a VolumeAttachment in the stack."""
     default_on = _ebs_default(index, config)
     want_kms = config.get("kmsId") or ""
-    attached_urns, attached_ids = _attached_volumes(index)
+    attached = _referenced(index, VOLUME_ATTACHMENT, "volumeId")
     fix = ("Set encrypted=True (or turn on EBS encryption by default and say so with the policy's "
            "ebsEncryptionByDefault setting).")
     out = []
@@ -444,7 +452,7 @@ def encrypted_volumes(index, config):
                     source = "the AMI's snapshot (the root device)"
                 if (v := _device_verdict(ebs, default_on, want_kms, source)):
                     problems.append((v[0], f"blockDeviceMappings[{i}].ebs {v[1]}"))
-        elif r["urn"] in attached_urns or (isinstance(p.get("id"), str) and p["id"] in attached_ids):
+        elif attached(r):
             if (v := _device_verdict(p, default_on, want_kms, _snapshot(p))):
                 problems.append((v[0], f"the attached volume {v[1]}"))
         mandatory = [text for level, text in problems if level == MANDATORY]
@@ -481,12 +489,7 @@ def ebs_encryption_by_default(props, _config, kind: str = EBS_DEFAULT):
              covers=("ec2.Vpc joined with ec2.FlowLog by `vpcId` (reference or literal id)",),
              unknown=("flow logs declared in another stack",))
 def vpc_flow_logs(index, _config):
-    logged_urns, logged_ids = set(), set()
-    for r in index.of(FLOW_LOG):
-        logged_urns.update(r["deps"].get("vpcId", []))
-        if isinstance(r["props"].get("vpcId"), str):
-            logged_ids.add(r["props"]["vpcId"])
+    logged = _referenced(index, FLOW_LOG, "vpcId")
     return [(r["urn"], "no aws.ec2.FlowLog in this stack records the VPC's traffic. Add one with vpc_id set to "
                        "this VPC (traffic_type REJECT or ALL).")
-            for r in index.of(VPC) if r["urn"] not in logged_urns
-            and not (isinstance(r["props"].get("id"), str) and r["props"]["id"] in logged_ids)]
+            for r in index.of(VPC) if not logged(r)]

@@ -130,10 +130,14 @@ def _account_blocks(index, config) -> tuple[Any, Any]:
     if config.get("accountBlocksPublicAccess"):
         return True, True
     for r in index.of(ACCOUNT_PAB):
-        p = r["props"]
-        return (_either(p.get("blockPublicPolicy"), p.get("restrictPublicBuckets")),
-                _either(p.get("blockPublicAcls"), p.get("ignorePublicAcls")))
+        return _blocks(r["props"])
     return False, False
+
+
+def _blocks(p: Mapping[str, Any]) -> tuple[Any, Any]:
+    """(policies restricted, ACLs restricted) by one public access block's flags."""
+    return (_either(p.get("blockPublicPolicy"), p.get("restrictPublicBuckets")),
+            _either(p.get("blockPublicAcls"), p.get("ignorePublicAcls")))
 
 
 def _either(a: Any, b: Any) -> Any:
@@ -147,20 +151,9 @@ def restricted(view: BucketView, account: tuple[Any, Any]) -> tuple[Any, Any]:
     """Whether public policies and public ACLs are restricted for this bucket (True, False or UNKNOWN)."""
     policy, acl = account
     for _urn, p in view.pabs:
-        policy = _either(policy, _either(p.get("blockPublicPolicy"), p.get("restrictPublicBuckets")))
-        acl = _either(acl, _either(p.get("blockPublicAcls"), p.get("ignorePublicAcls")))
+        pab_policy, pab_acl = _blocks(p)
+        policy, acl = _either(policy, pab_policy), _either(acl, pab_acl)
     return policy, acl
-
-
-def policy_grants_public(document: Any, access: str) -> Any:
-    """The Sids (or ``#index``) of statements that give ``access`` to everyone; UNKNOWN if not knowable.
-
-    Statements only restricted by a very broad ``aws:SourceIp`` range are left out here: see
-    ``policy_statements`` for the verdict of each statement."""
-    found = policy_statements(document, access)
-    if found is UNKNOWN:
-        return UNKNOWN
-    return [sid for sid, verdict in found if verdict == PUBLIC]
 
 
 PUBLIC, BROAD = "public", "broad"
@@ -190,15 +183,8 @@ def policy_statements(document: Any, access: str) -> Any:
         return []
     if has_unknown(document):
         return UNKNOWN
-    if isinstance(document, str):
-        try:
-            document = json.loads(document)
-        except ValueError:
-            return []
-    statements = as_dict(document).get("Statement")
-    statements = [statements] if isinstance(statements, dict) else as_list(statements)
     found = []
-    for i, s in enumerate(statements):
+    for i, s in enumerate(_statements(document)):
         if not isinstance(s, dict) or s.get("Effect") != "Allow" or not _public_principal(s):
             continue
         if not _covers(s, ACCESS[access]["actions"]):
@@ -207,6 +193,17 @@ def policy_statements(document: Any, access: str) -> Any:
         if verdict is not None:
             found.append((str(s.get("Sid") or f"#{i}"), verdict))
     return found
+
+
+def _statements(document: Any) -> list:
+    """A policy document's statements (a JSON string or parsed; one statement or a list); [] if malformed."""
+    if isinstance(document, str):
+        try:
+            document = json.loads(document)
+        except ValueError:
+            return []
+    statements = as_dict(document).get("Statement")
+    return [statements] if isinstance(statements, dict) else as_list(statements)
 
 
 def _public_principal(s: Mapping[str, Any]) -> bool:
@@ -404,13 +401,7 @@ def ssl_requests_only(index, config):
 
 
 def _denies_insecure_transport(document: Any) -> bool:
-    if isinstance(document, str):
-        try:
-            document = json.loads(document)
-        except ValueError:
-            return False
-    statements = as_dict(document).get("Statement")
-    for s in [statements] if isinstance(statements, dict) else as_list(statements):
+    for s in _statements(document):
         if not isinstance(s, dict) or s.get("Effect") != "Deny" or not _covers(s, ("s3:GetObject", "s3:PutObject")):
             continue
         for operator, block in as_dict(s.get("Condition")).items():
