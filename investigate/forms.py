@@ -205,7 +205,7 @@ def events_of(path: Path, kind: str) -> Iterator[tuple[str, Any]]:
     comes as (position, ValueError). Raises OSError/ValueError when the file as a whole cannot be read."""
     content = read_bytes(path)
     if kind == "json_lines":
-        for number, line in enumerate(content.decode("utf-8", "replace").splitlines(), 1):
+        for number, line in enumerate(content.decode("utf-8-sig", "replace").splitlines(), 1):
             if not line.strip():
                 continue
             prefix = _CWL_PREFIX.match(line)
@@ -292,7 +292,7 @@ def to_lines(job: tuple) -> tuple:
     try:
         content = read_bytes(Path(path))
         with open(out, "w") as sink:
-            for number, line in enumerate(content.decode("utf-8", "replace").splitlines(), 1):
+            for number, line in enumerate(content.decode("utf-8-sig", "replace").splitlines(), 1):
                 if line.strip():
                     sink.write(f'{{"f":{file_id},"p":"line {number}","r":{line}}}\n')
                     written += 1

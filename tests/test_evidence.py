@@ -173,6 +173,19 @@ def test_cloudwatch_logs_export_lines_answer_as_the_records_form(tmp_path):
     _same_rows_in_both_forms(tmp_path, write)
 
 
+def test_json_lines_behind_a_byte_order_mark_lose_no_record(tmp_path):
+    """A UTF-8 byte-order mark before the first line (Windows editors and some exporters write one) used to
+    cost that first record; plain and gzip files, plain lines and CloudWatch Logs export lines."""
+    def write(folder, events):
+        half = len(events) // 2
+        (folder / "plain.jsonl").write_bytes(b"\xef\xbb\xbf" + "".join(
+            json.dumps(e) + "\n" for e in events[:half]).encode())
+        (folder / "export.gz").write_bytes(gzip.compress(b"\xef\xbb\xbf" + "".join(
+            f"{e['eventTime'][:19]}.000Z {json.dumps(e)}\n" for e in events[half:]).encode()))
+    stderr, _ = _same_rows_in_both_forms(tmp_path, write)
+    assert "record skipped" not in stderr
+
+
 def test_lookup_events_output_answers_as_the_records_form(tmp_path):
     """`aws cloudtrail lookup-events` output: the event is JSON text in CloudTrailEvent; pages as a list too."""
     def page(events):
